@@ -102,6 +102,13 @@ export interface StageConfig {
     /** The GitHub environment that guards deployments to this stage. */
     readonly githubEnvironment: string;
   };
+  readonly dora: {
+    /**
+     * Retention of the DORA recorder's log group, in days. Its records are the data that
+     * `npm run dora -- report --source aws` reads, so it must cover the 30-day report window.
+     */
+    readonly recordRetentionDays: number;
+  };
   readonly state: RemoteStateConfig;
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -180,6 +187,7 @@ export const STAGES: { readonly [S in StageName]: StageConfig } = {
       canaryP99DurationMs: 3000,
     },
     ci: { githubRepository: PROJECT.githubRepository, githubEnvironment: "dev" },
+    dora: { recordRetentionDays: 90 },
     state: stateFor("dev"),
     tags: tagsFor("dev"),
   },
@@ -211,6 +219,7 @@ export const STAGES: { readonly [S in StageName]: StageConfig } = {
       canaryP99DurationMs: 2000,
     },
     ci: { githubRepository: PROJECT.githubRepository, githubEnvironment: "test" },
+    dora: { recordRetentionDays: 90 },
     state: stateFor("test"),
     tags: tagsFor("test"),
   },
@@ -242,6 +251,7 @@ export const STAGES: { readonly [S in StageName]: StageConfig } = {
       canaryP99DurationMs: 1000,
     },
     ci: { githubRepository: PROJECT.githubRepository, githubEnvironment: "prod" },
+    dora: { recordRetentionDays: 731 },
     state: stateFor("prod"),
     tags: tagsFor("prod"),
   },
@@ -284,6 +294,24 @@ export function architectureOf(config: StageConfig): Architecture {
 /** `<project>-<stage>[-<suffix>]`: the name stem of every resource a stage owns. */
 export function resourceName(config: StageConfig, suffix?: string): string {
   return suffix ? `${PROJECT.name}-${config.stage}-${suffix}` : `${PROJECT.name}-${config.stage}`;
+}
+
+/**
+ * Names of the DORA recorder's resources. The stage stack creates them and
+ * `npm run dora -- report --source aws` reads the log group, so both take them from here.
+ */
+export function doraRecorderNames(config: StageConfig): {
+  readonly functionName: string;
+  readonly logGroupName: string;
+  /** Every steady-state alarm of the stage is named `<project>-<stage>-<what>`. */
+  readonly alarmNamePrefix: string;
+} {
+  const functionName = resourceName(config, "dora-recorder");
+  return {
+    functionName,
+    logGroupName: `/aws/lambda/${functionName}`,
+    alarmNamePrefix: `${resourceName(config)}-`,
+  };
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -420,6 +448,16 @@ export function validateStageConfig(config: StageConfig): StageConfig {
 
   if (!GITHUB_REPOSITORY.test(config.ci.githubRepository)) {
     problem("ci.githubRepository", `must be "owner/name", got "${config.ci.githubRepository}"`);
+  }
+  const recordRetention = config.dora.recordRetentionDays;
+  if (
+    !(LOG_RETENTION_DAYS as readonly number[]).includes(recordRetention) ||
+    recordRetention < 30
+  ) {
+    problem(
+      "dora.recordRetentionDays",
+      `must be a retention CloudWatch Logs accepts and at least 30 days (the report's default window), got ${recordRetention}`,
+    );
   }
   if (config.ci.githubEnvironment.trim().length === 0) {
     problem("ci.githubEnvironment", "must name the GitHub environment that guards this stage");

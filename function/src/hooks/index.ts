@@ -1,0 +1,78 @@
+/**
+ * The deployment hooks bundle (`function/dist/hooks.mjs`), packaged in the same image as the API:
+ * the hook functions set `image_config.command` to `hooks.preTraffic` or `hooks.postTraffic`.
+ * The settings and clients are created once per container; a malformed setting does not crash
+ * the init (which would never report to CodeDeploy) but makes every invocation report `Failed`.
+ */
+import { Logger } from "@aws-lambda-powertools/logger";
+import type { Context } from "aws-lambda";
+import {
+  awsPostTrafficPorts,
+  awsPreTrafficPorts,
+  codeDeployReporter,
+  createHookClients,
+} from "./aws.js";
+import { DEFAULT_SAFETY_MARGIN_MS, type HookSettings, readHookSettings } from "./config.js";
+import { type HookCheck, type HookLog, type HookResult, runLifecycleHook } from "./lifecycle.js";
+import { createPostTrafficCheck } from "./post-traffic.js";
+import { createPreTrafficCheck } from "./pre-traffic.js";
+
+let settings: HookSettings | undefined;
+let settingsError: unknown;
+try {
+  settings = readHookSettings(process.env);
+} catch (error) {
+  settingsError = error;
+}
+
+const clients = createHookClients();
+// The hook functions set POWERTOOLS_SERVICE_NAME to their own name (ContainerFunction does).
+const logger = new Logger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "agnostic-lambda-core-hooks",
+});
+const log: HookLog = {
+  info: (message, fields) => logger.info(message, { ...fields }),
+  error: (message, fields) => logger.error(message, { ...fields }),
+};
+const report = codeDeployReporter(clients.codeDeploy);
+
+function failing(error: unknown): HookCheck {
+  return async () => {
+    throw error;
+  };
+}
+
+function run(
+  hook: string,
+  check: HookCheck,
+  event: unknown,
+  context: Context,
+): Promise<HookResult> {
+  return runLifecycleHook({
+    hook,
+    event,
+    remainingTimeMs: () => context.getRemainingTimeInMillis(),
+    safetyMarginMs: settings?.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS,
+    check,
+    report,
+    log,
+  });
+}
+
+const preTrafficCheck = settings
+  ? createPreTrafficCheck(awsPreTrafficPorts(clients))
+  : failing(settingsError);
+
+const postTrafficCheck = !settings
+  ? failing(settingsError)
+  : settings.alarmNames === undefined
+    ? failing(new Error("environment variable ALARM_NAMES must list the alarms to check"))
+    : createPostTrafficCheck(awsPostTrafficPorts(clients), settings.alarmNames);
+
+/** BeforeAllowTraffic: smoke-test the target version before it receives any traffic. */
+export const preTraffic = (event: unknown, context: Context): Promise<HookResult> =>
+  run("BeforeAllowTraffic", preTrafficCheck, event, context);
+
+/** AfterAllowTraffic: no alarm may have gone into ALARM while the traffic shifted. */
+export const postTraffic = (event: unknown, context: Context): Promise<HookResult> =>
+  run("AfterAllowTraffic", postTrafficCheck, event, context);

@@ -1,0 +1,41 @@
+import { ServiceError } from "../core/errors.js";
+
+/** The path is not served. */
+export class NotFoundError extends ServiceError {
+  readonly statusCode = 404;
+
+  constructor(readonly path: string) {
+    super(`no route for ${path}`);
+  }
+}
+
+/** The path is served, but not with this method; `allowed` feeds the `Allow` header. */
+export class MethodNotAllowedError extends ServiceError {
+  readonly statusCode = 405;
+
+  constructor(
+    readonly method: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(`method ${method} is not allowed here; allowed: ${allowed.join(", ")}`);
+  }
+}
+
+/** The decoded body is larger than the pipeline accepts. */
+export class PayloadTooLargeError extends ServiceError {
+  readonly statusCode = 413;
+
+  constructor(readonly limitBytes: number) {
+    super(`the body must be at most ${limitBytes} bytes`);
+  }
+}
+
+/** The body is not valid JSON (or not valid UTF-8 text). `message` says why. */
+export class InvalidJsonError extends ServiceError {
+  readonly statusCode = 400;
+}
+
+/** The request is malformed below the JSON level: bad base64, or an event of the wrong shape. */
+export class BadRequestError extends ServiceError {
+  readonly statusCode = 400;
+}

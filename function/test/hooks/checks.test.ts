@@ -1,0 +1,146 @@
+/**
+ * The hooks' pure checks: AppSpec reading (JSON and YAML), the smoke-response verdict on
+ * untrusted payloads, and the alarm verdict.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { AppSpecError, parseAppSpecTarget } from "../../src/hooks/appspec.js";
+import { evaluateAlarms } from "../../src/hooks/post-traffic.js";
+import { checkSmokeInvocation, SMOKE_REQUESTS } from "../../src/hooks/smoke.js";
+import { makeAppSpec } from "./support/fake-deployment.js";
+
+const YAML_APPSPEC = `version: 0.0
+Resources:
+  - api:
+      Type: AWS::Lambda::Function
+      Properties:
+        Name: "agnostic-lambda-core-prod"
+        Alias: "live"
+        CurrentVersion: 11
+        TargetVersion: "12"
+Hooks:
+  - BeforeAllowTraffic: "agnostic-lambda-core-prod-pre-traffic"
+`;
+
+describe("parseAppSpecTarget", () => {
+  it("reads the function, alias and versions of a JSON AppSpec", () => {
+    expect(parseAppSpecTarget(makeAppSpec({ currentVersion: "3", targetVersion: "4" }))).toEqual({
+      functionName: "agnostic-lambda-core-dev",
+      alias: "live",
+      currentVersion: "3",
+      targetVersion: "4",
+    });
+  });
+
+  it("reads a YAML AppSpec, unquoted version numbers included", () => {
+    expect(parseAppSpecTarget(YAML_APPSPEC)).toEqual({
+      functionName: "agnostic-lambda-core-prod",
+      alias: "live",
+      currentVersion: "11",
+      targetVersion: "12",
+    });
+  });
+
+  it.each([
+    ["{not yaml: [", /neither JSON nor YAML/],
+    ['"just text"', /must be an object/],
+    ['{"version":0.0,"Resources":[]}', /exactly one Lambda function/],
+    [
+      '{"Resources":[{"api":{"Type":"AWS::ECS::Service","Properties":{}}}]}',
+      /Type must be AWS::Lambda::Function/,
+    ],
+    [makeAppSpec({ targetVersion: "$LATEST" }), /TargetVersion must be a published version number/],
+  ])("rejects %j naming the problem", (content, message) => {
+    expect(() => parseAppSpecTarget(content)).toThrow(AppSpecError);
+    expect(() => parseAppSpecTarget(content)).toThrow(message);
+  });
+});
+
+describe("checkSmokeInvocation", () => {
+  const expected = { targetVersion: "8", version: "v-new" };
+  const health = SMOKE_REQUESTS[0];
+  if (!health) throw new Error("the smoke requests start with GET /health");
+
+  it("finds nothing wrong in a contract-true health answer", () => {
+    const payload = JSON.stringify({
+      statusCode: 200,
+      headers: {
+        "Content-Type": "application/json",
+        "strict-transport-security": "max-age=31536000; includeSubDomains",
+        "x-content-type-options": "nosniff",
+        "cache-control": "no-cache, no-store, must-revalidate, proxy-revalidate",
+        pragma: "no-cache",
+        expires: "0",
+        "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+        "x-frame-options": "DENY",
+        "referrer-policy": "no-referrer",
+        "cross-origin-resource-policy": "same-origin",
+      },
+      body: JSON.stringify({ status: "ok", version: "v-new" }),
+    });
+
+    expect(
+      checkSmokeInvocation(
+        health,
+        { functionError: undefined, executedVersion: "8", payload },
+        expected,
+      ),
+    ).toEqual([]);
+  });
+
+  it("flags an answer from another version than the target", () => {
+    const problems = checkSmokeInvocation(
+      health,
+      { functionError: undefined, executedVersion: "7", payload: "{}" },
+      expected,
+    );
+
+    expect(problems[0]).toBe("GET /health: ran version 7, expected 8");
+  });
+
+  it("never throws and always finds a problem in arbitrary payloads", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc
+            .record({
+              statusCode: fc.anything(),
+              headers: fc.anything(),
+              body: fc.oneof(fc.string(), fc.json(), fc.anything()),
+            })
+            .map((value) => JSON.stringify(value) ?? ""),
+        ),
+        (payload) => {
+          const problems = checkSmokeInvocation(
+            health,
+            { functionError: undefined, executedVersion: "8", payload },
+            expected,
+          );
+          expect(problems.length).toBeGreaterThan(0);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe("evaluateAlarms", () => {
+  const start = new Date("2026-03-02T09:00:00Z");
+
+  it("fails on an alarm that entered ALARM at the very moment the deployment started", () => {
+    const outcome = evaluateAlarms(["a"], [{ name: "a", state: "ALARM", since: start }], start);
+
+    expect(outcome.passed).toBe(false);
+  });
+
+  it("fails on an alarm in ALARM whose transition time is unknown", () => {
+    const outcome = evaluateAlarms(["a"], [{ name: "a", state: "ALARM", since: undefined }], start);
+
+    expect(outcome).toEqual({
+      passed: false,
+      reasons: ["alarm a went into ALARM during the deployment"],
+    });
+  });
+});

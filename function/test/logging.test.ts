@@ -1,0 +1,186 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { RequestLogRecord } from "../src/http/request-log.js";
+import { createRequestLogger } from "../src/logging/index.js";
+import { createJsonLinesRequestLogger } from "../src/logging/json-lines.js";
+import { createPowertoolsRequestLogger } from "../src/logging/powertools.js";
+import { repositoryRoot } from "./support/events.js";
+
+const record: RequestLogRecord = {
+  requestId: 'id-"quoted"',
+  method: "POST",
+  path: "/a\nb",
+  status: 201,
+  durationMs: 0.125,
+  version: "v1",
+};
+
+function capture() {
+  const lines: string[] = [];
+  return { lines, sink: (line: string) => void lines.push(line) };
+}
+
+describe("the JSON-lines request logger", () => {
+  it("writes one newline-terminated JSON document in Powertools' shape per request", () => {
+    const { lines, sink } = capture();
+    createJsonLinesRequestLogger({ serviceName: "svc", logLevel: "INFO", sink }).request(record);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.endsWith("}\n")).toBe(true);
+    expect(JSON.parse(lines[0] ?? "")).toEqual({
+      level: "INFO",
+      message: "request",
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      service: "svc",
+      ...record,
+    });
+  });
+
+  it("logs an unexpected error with its stack, at ERROR", () => {
+    const { lines, sink } = capture();
+    createJsonLinesRequestLogger({ serviceName: "svc", logLevel: "INFO", sink }).unexpectedError(
+      new TypeError("bad"),
+      "r1",
+    );
+    expect(JSON.parse(lines[0] ?? "")).toMatchObject({
+      level: "ERROR",
+      requestId: "r1",
+      error: {
+        name: "TypeError",
+        message: "bad",
+        stack: expect.stringContaining("TypeError: bad"),
+      },
+    });
+  });
+
+  it("respects the log level", () => {
+    const { lines, sink } = capture();
+    const logger = createJsonLinesRequestLogger({ serviceName: "svc", logLevel: "WARN", sink });
+    logger.request(record);
+    expect(lines).toEqual([]);
+    logger.unexpectedError("thrown string", "r");
+    expect(JSON.parse(lines[0] ?? "")).toMatchObject({
+      error: { name: "NonError", message: "thrown string" },
+    });
+    createJsonLinesRequestLogger({ serviceName: "svc", logLevel: "SILENT", sink }).unexpectedError(
+      new Error("x"),
+      "r",
+    );
+    expect(lines).toHaveLength(1);
+  });
+
+  it("is the logger the function ships with", () => {
+    const { lines, sink } = capture();
+    createRequestLogger({ serviceName: "svc", logLevel: "INFO" }, sink).request(record);
+    expect(JSON.parse(lines[0] ?? "")).toMatchObject({
+      message: "request",
+      requestId: record.requestId,
+    });
+  });
+});
+
+describe("the log of the built server bundle (real stdout)", () => {
+  const bundle = join(repositoryRoot, "function/dist/server.mjs");
+  const secrets = [
+    "Bearer SECRET-TOKEN-4f9a",
+    "sk_live_SECRET-KEY-77",
+    "session=SECRET-COOKIE-1",
+    "hunter2-SECRET-BODY",
+  ];
+  let child: ChildProcess;
+  let stdout = "";
+  let url = "";
+
+  beforeAll(async () => {
+    if (!existsSync(bundle))
+      throw new Error(`${bundle} is missing: run \`npm run build\` first (npm test does)`);
+    child = spawn(process.execPath, [bundle], {
+      env: { PATH: process.env.PATH, PORT: "0", HOST: "127.0.0.1", VERSION: "log-test-1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout?.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    url = await new Promise<string>((resolve, reject) => {
+      let stderr = "";
+      child.stderr?.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /listening on (http:\/\/\S+)/.exec(stderr);
+        if (match?.[1] !== undefined) resolve(match[1]);
+      });
+      child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
+    });
+    await fetch(`${url}/`, {
+      method: "POST",
+      headers: {
+        authorization: secrets[0] ?? "",
+        "x-api-key": secrets[1] ?? "",
+        cookie: secrets[2] ?? "",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ user: "Ada", password: secrets[3] }),
+    });
+    await fetch(`${url}/robots.txt`, { headers: { authorization: secrets[0] ?? "" } });
+    await fetch(`${url}/`, { method: "POST", body: `not json ${secrets[3]}` });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    await exited;
+  });
+
+  afterAll(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+
+  it("has one JSON line per request with id, method, path, status, duration and version", () => {
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map(({ method, path, status }) => ({ method, path, status }))).toEqual([
+      { method: "POST", path: "/", status: 200 },
+      { method: "GET", path: "/robots.txt", status: 404 },
+      { method: "POST", path: "/", status: 400 },
+    ]);
+    for (const line of lines) {
+      expect(line).toMatchObject({
+        level: "INFO",
+        version: "log-test-1",
+        requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      });
+      expect(line.durationMs).toEqual(expect.any(Number));
+    }
+  });
+
+  it("never contains header values or bodies", () => {
+    expect(stdout.length).toBeGreaterThan(0);
+    for (const secret of secrets) expect(stdout).not.toContain(secret.split(" ").at(-1));
+    expect(stdout).not.toContain("Ada");
+    expect(stdout).not.toMatch(/authorization|x-api-key|cookie|password/i);
+  });
+});
+
+describe("the Powertools request logger (the measured alternative)", () => {
+  it("writes the same fields through Powertools' Logger to stdout", () => {
+    const written: string[] = [];
+    // Powertools writes through its own Console on process.stdout; catch the write at that boundary.
+    const spy = vi
+      .spyOn(process.stdout, "write")
+      .mockImplementation((chunk: string | Uint8Array) => {
+        written.push(String(chunk));
+        return true;
+      });
+    try {
+      createPowertoolsRequestLogger({ serviceName: "svc", logLevel: "INFO" }).request(record);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toHaveLength(1);
+    expect(JSON.parse(written[0] ?? "")).toMatchObject({
+      level: "INFO",
+      message: "request",
+      service: "svc",
+      ...record,
+    });
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * The CDKTF app (`npm run synth`, `npx cdktf synth|diff|deploy <stack>`): writes
+ * `cdktf.out/stacks/<stack>/cdk.tf.json` for `shared`, the `bootstrap-<stage>` stacks, `dev`,
+ * `test` and `prod`. Needs no AWS credentials and no network. The image comes from
+ * IMAGE_TAG / IMAGE_DIGEST.
+ */
+
+import { buildApp } from "./stacks/app";
+import { StageConfigError } from "./stacks/config";
+
+/** What a person must fix, without a stack trace that points into the app's own code. */
+function isConfigurationProblem(error: unknown): error is Error {
+  return (
+    error instanceof StageConfigError ||
+    (error instanceof Error &&
+      (/^IMAGE_/.test(error.message) || error.message.startsWith("Encountered Annotations")))
+  );
+}
+
+try {
+  buildApp().synth();
+} catch (error) {
+  if (isConfigurationProblem(error)) {
+    console.error(`synth stopped: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}

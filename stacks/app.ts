@@ -1,0 +1,81 @@
+import { App } from "cdktf";
+import { BootstrapStack, stagesNeedingBootstrap } from "./bootstrap-stack";
+import {
+  getStageConfig,
+  PROJECT,
+  STAGE_NAMES,
+  type StageConfig,
+  StageConfigError,
+  type StageName,
+  selectImage,
+  validateStageConfig,
+} from "./config";
+import { applyGuardrails, guardrailOptionsFor } from "./guardrails/index";
+import { SharedStack } from "./shared-stack";
+import { StageStack } from "./stage-stack";
+
+export interface BuildAppOptions {
+  /** @default `$CDKTF_OUTDIR` (set by the cdktf CLI), else "cdktf.out" */
+  readonly outdir?: string;
+  /**
+   * Where `IMAGE_TAG`, `IMAGE_DIGEST` and `SHARED_STATE_BOOTSTRAP` are read from.
+   * @default process.env
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** @default every stage */
+  readonly stages?: readonly StageName[];
+  /**
+   * Replaces the configuration of some stages (tests, forks trying a change); validated like the
+   * built-in ones. @default the configurations in `stacks/config.ts`
+   */
+  readonly stageConfigs?: Partial<Readonly<Record<StageName, StageConfig>>>;
+  /**
+   * The synth-time guardrails (stacks/guardrails): a stack that breaks a rule fails synth.
+   * Only the guardrails benchmark turns them off, to measure what they cost.
+   * @default true
+   */
+  readonly guardrails?: boolean;
+}
+
+/**
+ * The CDKTF app: the `shared` bootstrap stack and one stack per stage (ids `dev`, `test`,
+ * `prod`). Every stage's configuration is validated first, so a bad value stops synth with a
+ * {@link StageConfigError} naming the stage and the field, before any stack is built.
+ */
+export function buildApp(options: BuildAppOptions = {}): App {
+  const env = options.env ?? process.env;
+  const stageNames: readonly string[] = options.stages ?? STAGE_NAMES;
+  const configOf = (stage: string): StageConfig => {
+    const replaced = options.stageConfigs?.[stage as StageName];
+    if (!replaced) return getStageConfig(stage);
+    if (replaced.stage !== stage) {
+      throw new StageConfigError(stage, [
+        { field: "stage", message: `must equal the stage it configures, got "${replaced.stage}"` },
+      ]);
+    }
+    return validateStageConfig(replaced);
+  };
+  const configs = stageNames.map(configOf);
+  // Every stage account may pull the shared image, not only the ones synthesized in this run.
+  const allConfigs = STAGE_NAMES.map(configOf);
+  const image = selectImage(env);
+
+  // Left undefined, App honours the cdktf CLI's CDKTF_OUTDIR (`cdktf synth --output`).
+  const app = new App(options.outdir ? { outdir: options.outdir } : {});
+  const guard = options.guardrails === false ? () => {} : applyGuardrails;
+  const shared = new SharedStack(app, "shared", {
+    stages: allConfigs,
+    bootstrap: env.SHARED_STATE_BOOTSTRAP === "1" || env.SHARED_STATE_BOOTSTRAP === "true",
+  });
+  guard(shared, { accountId: PROJECT.shared.account.id });
+  // The GitHub OIDC provider for every stage account other than the shared one.
+  for (const config of stagesNeedingBootstrap(allConfigs)) {
+    const bootstrap = new BootstrapStack(app, `bootstrap-${config.stage}`, { config });
+    guard(bootstrap, { accountId: config.account.id });
+  }
+  for (const config of configs) {
+    const stage = new StageStack(app, config.stage, { config, image });
+    guard(stage, guardrailOptionsFor(config));
+  }
+  return app;
+}

@@ -1,0 +1,598 @@
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Construct } from "constructs";
+import {
+  GITHUB_OIDC_AUDIENCE,
+  GITHUB_OIDC_HOST,
+  githubOidcProviderArn,
+} from "./github-oidc-provider";
+import { type PolicyStatement, policyDocument } from "./policy-document";
+
+/** Which GitHub Actions runs may assume a role: the OIDC `sub` claim. */
+export type GithubSubject =
+  | { readonly kind: "pull_request" }
+  | { readonly kind: "environment"; readonly environment: string }
+  | { readonly kind: "branch"; readonly branch: string };
+
+/** `repo:<owner>/<name>:<context>`, GitHub's default `sub` claim format. */
+export function githubSubjectClaim(repository: string, subject: GithubSubject): string {
+  switch (subject.kind) {
+    case "pull_request":
+      return `repo:${repository}:pull_request`;
+    case "environment":
+      return `repo:${repository}:environment:${subject.environment}`;
+    case "branch":
+      return `repo:${repository}:ref:refs/heads/${subject.branch}`;
+  }
+}
+
+/**
+ * Trust policy for GitHub Actions: `sts:AssumeRoleWithWebIdentity` through the account's GitHub
+ * OIDC provider, for audience `sts.amazonaws.com` and exactly one `sub` (StringEquals, no
+ * wildcards: a wildcard `sub` is the classic way to let every repository on GitHub in).
+ */
+export function githubTrustPolicy(accountId: string, subjectClaim: string): string {
+  // Written out rather than through policyDocument(): its principal type has no `Federated`.
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "GithubActionsOidc",
+        Effect: "Allow",
+        Principal: { Federated: githubOidcProviderArn(accountId) },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: {
+            [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
+            [`${GITHUB_OIDC_HOST}:sub`]: subjectClaim,
+          },
+        },
+      },
+    ],
+  });
+}
+
+/** Names of the CI roles, shared by the constructs and the workflows' `tools/ci/stage-info.ts`. */
+export function planRoleName(resourcePrefix: string): string {
+  return `${resourcePrefix}-ci-plan`;
+}
+export function deployRoleName(resourcePrefix: string): string {
+  return `${resourcePrefix}-ci-deploy`;
+}
+/** Matches every CI role of one stage (and no other stage's: the prefix ends before `-ci-`). */
+export function ciRoleNamePattern(resourcePrefix: string): string {
+  return `${resourcePrefix}-ci-*`;
+}
+export function roleArn(accountId: string, roleName: string): string {
+  return `arn:aws:iam::${accountId}:role/${roleName}`;
+}
+
+/**
+ * Actions that AWS authorises only on `Resource: "*"` (the Service Authorization Reference lists
+ * no resource type for them), which a CI role may therefore name with `"*"`. A statement that named
+ * an ARN for one of them would never match, and the call would be denied. Every other statement
+ * names this stage's resources.
+ */
+export const CI_ACCOUNT_WIDE_ACTIONS: Readonly<Record<string, string>> = {
+  "sts:GetCallerIdentity": "the AWS provider's who-am-I call that enforces allowed_account_ids",
+  "kms:ListAliases": "aws_kms_alias is read through ListAliases, which has no resource type",
+  "kms:CreateKey":
+    "a key has no ARN before it exists; the statement requires the stage tag on the new key",
+  "ecr:GetAuthorizationToken": "registry login token; ECR offers no resource-level permission",
+  "logs:DescribeLogGroups": "how aws_cloudwatch_log_group is read; lists names only",
+  "sns:GetSubscriptionAttributes": "how aws_sns_topic_subscription is read (prod's e-mails)",
+  "sns:SetSubscriptionAttributes": "updates an aws_sns_topic_subscription",
+  "sns:Unsubscribe": "deletes or replaces an aws_sns_topic_subscription (an e-mail changed)",
+  "codedeploy:ListDeploymentTargets": "the release command finds the deployment's one target",
+  "codedeploy:GetDeploymentTarget": "the release command reads traffic and hook progress",
+  "codedeploy:StopDeployment": "`npm run release -- --stop` stops and rolls back a deployment",
+};
+
+export interface CiRolesProps {
+  /** Stage these roles act on; also the `stage` tag their KMS conditions require. */
+  readonly stage: string;
+  readonly accountId: string;
+  readonly region: string;
+  /** `owner/name` of the repository whose workflows may assume the roles. */
+  readonly githubRepository: string;
+  /** GitHub environment whose jobs may assume the deploy role (`environment:<name>` sub). */
+  readonly githubEnvironment: string;
+  /** Name stem of every resource the stage owns, e.g. `agnostic-lambda-core-dev`. */
+  readonly resourcePrefix: string;
+  /** The stage's Terraform state object (bucket, key). The lock is `<key>.tflock`. */
+  readonly state: { readonly bucket: string; readonly key: string };
+  /** The shared ECR repository the deploy role lets Lambda pull from. */
+  readonly imageRepository: {
+    readonly accountId: string;
+    readonly region: string;
+    readonly name: string;
+  };
+  /** Value of the `project` tag (KMS keys are matched by tags, since their ARNs carry no name). */
+  readonly projectTag: string;
+  /**
+   * Log group the DORA recorder writes its records to (`doraRecorderNames(config).logGroupName`):
+   * the deploy role reads it for `npm run dora -- report --source aws`.
+   */
+  readonly doraRecordLogGroupName: string;
+  /** @default 3600 (one hour: a prod canary plus the smoke check fits; the token expires soon after) */
+  readonly maxSessionDurationSeconds?: number;
+}
+
+const LAMBDA_READ = [
+  "lambda:GetFunction",
+  "lambda:GetFunctionConfiguration",
+  "lambda:GetFunctionCodeSigningConfig",
+  "lambda:GetFunctionConcurrency",
+  "lambda:GetFunctionEventInvokeConfig",
+  "lambda:GetFunctionRecursionConfig",
+  "lambda:GetFunctionUrlConfig",
+  "lambda:GetRuntimeManagementConfig",
+  "lambda:GetProvisionedConcurrencyConfig",
+  "lambda:GetAlias",
+  "lambda:GetPolicy",
+  "lambda:ListAliases",
+  "lambda:ListVersionsByFunction",
+  "lambda:ListTags",
+];
+const LAMBDA_WRITE = [
+  "lambda:CreateFunction",
+  "lambda:UpdateFunctionCode",
+  "lambda:UpdateFunctionConfiguration",
+  "lambda:PublishVersion",
+  "lambda:DeleteFunction",
+  "lambda:PutFunctionConcurrency",
+  "lambda:DeleteFunctionConcurrency",
+  "lambda:PutFunctionEventInvokeConfig",
+  "lambda:DeleteFunctionEventInvokeConfig",
+  "lambda:CreateAlias",
+  "lambda:UpdateAlias",
+  "lambda:DeleteAlias",
+  "lambda:CreateFunctionUrlConfig",
+  "lambda:UpdateFunctionUrlConfig",
+  "lambda:DeleteFunctionUrlConfig",
+  "lambda:AddPermission",
+  "lambda:RemovePermission",
+  "lambda:TagResource",
+  "lambda:UntagResource",
+];
+const LOGS_READ = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"];
+const LOGS_WRITE = [
+  "logs:CreateLogGroup",
+  "logs:DeleteLogGroup",
+  "logs:PutRetentionPolicy",
+  "logs:DeleteRetentionPolicy",
+  "logs:TagResource",
+  "logs:UntagResource",
+  "logs:TagLogGroup",
+  "logs:UntagLogGroup",
+];
+const IAM_ROLE_READ = [
+  "iam:GetRole",
+  "iam:GetRolePolicy",
+  "iam:ListRolePolicies",
+  "iam:ListAttachedRolePolicies",
+  "iam:ListRoleTags",
+  "iam:ListInstanceProfilesForRole",
+];
+const IAM_ROLE_WRITE = [
+  "iam:CreateRole",
+  "iam:DeleteRole",
+  "iam:UpdateRole",
+  "iam:UpdateRoleDescription",
+  "iam:UpdateAssumeRolePolicy",
+  "iam:PutRolePolicy",
+  "iam:DeleteRolePolicy",
+  "iam:DetachRolePolicy",
+  "iam:TagRole",
+  "iam:UntagRole",
+];
+const IAM_POLICY_READ = ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"];
+const IAM_POLICY_WRITE = [
+  "iam:CreatePolicy",
+  "iam:DeletePolicy",
+  "iam:CreatePolicyVersion",
+  "iam:DeletePolicyVersion",
+  "iam:TagPolicy",
+  "iam:UntagPolicy",
+];
+/** What the deploy role may never do to the CI roles: otherwise it could grant itself anything. */
+const CI_ROLE_ESCALATION = [
+  "iam:UpdateAssumeRolePolicy",
+  "iam:PutRolePolicy",
+  "iam:DeleteRolePolicy",
+  "iam:AttachRolePolicy",
+  "iam:DetachRolePolicy",
+  "iam:PutRolePermissionsBoundary",
+  "iam:DeleteRolePermissionsBoundary",
+  "iam:UpdateRole",
+  "iam:DeleteRole",
+  "iam:TagRole",
+  "iam:UntagRole",
+];
+const SNS_READ = [
+  "sns:GetTopicAttributes",
+  "sns:ListSubscriptionsByTopic",
+  "sns:ListTagsForResource",
+  "sns:GetDataProtectionPolicy",
+];
+const SNS_WRITE = [
+  "sns:CreateTopic",
+  "sns:DeleteTopic",
+  "sns:SetTopicAttributes",
+  "sns:Subscribe",
+  "sns:TagResource",
+  "sns:UntagResource",
+  // The release workflow publishes each run's outcome to the stage's topic.
+  "sns:Publish",
+];
+const KMS_KEY_READ = [
+  "kms:DescribeKey",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:ListResourceTags",
+];
+const KMS_KEY_WRITE = [
+  "kms:PutKeyPolicy",
+  "kms:EnableKeyRotation",
+  "kms:DisableKeyRotation",
+  "kms:UpdateKeyDescription",
+  "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion",
+  "kms:UntagResource",
+  "kms:CreateAlias",
+  "kms:DeleteAlias",
+  "kms:UpdateAlias",
+  // Publishing to the encrypted topic.
+  "kms:GenerateDataKey*",
+  "kms:Decrypt",
+];
+const CLOUDWATCH_READ = ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"];
+const CLOUDWATCH_WRITE = [
+  "cloudwatch:PutMetricAlarm",
+  "cloudwatch:DeleteAlarms",
+  "cloudwatch:TagResource",
+  "cloudwatch:UntagResource",
+];
+const CODEDEPLOY_READ = [
+  "codedeploy:GetApplication",
+  "codedeploy:GetApplicationRevision",
+  "codedeploy:GetDeploymentGroup",
+  "codedeploy:GetDeploymentConfig",
+  "codedeploy:GetDeployment",
+  "codedeploy:ListDeploymentGroups",
+  "codedeploy:ListDeployments",
+  "codedeploy:ListTagsForResource",
+];
+const CODEDEPLOY_WRITE = [
+  "codedeploy:CreateApplication",
+  "codedeploy:DeleteApplication",
+  "codedeploy:UpdateApplication",
+  "codedeploy:CreateDeploymentGroup",
+  "codedeploy:UpdateDeploymentGroup",
+  "codedeploy:DeleteDeploymentGroup",
+  "codedeploy:CreateDeploymentConfig",
+  "codedeploy:DeleteDeploymentConfig",
+  "codedeploy:RegisterApplicationRevision",
+  "codedeploy:CreateDeployment",
+  "codedeploy:TagResource",
+  "codedeploy:UntagResource",
+];
+const EVENTS_READ = [
+  "events:DescribeRule",
+  "events:ListTargetsByRule",
+  "events:ListTagsForResource",
+];
+const EVENTS_WRITE = [
+  "events:PutRule",
+  "events:DeleteRule",
+  "events:EnableRule",
+  "events:DisableRule",
+  "events:PutTargets",
+  "events:RemoveTargets",
+  "events:TagResource",
+  "events:UntagResource",
+];
+
+/**
+ * The ARNs of one stage's resources, by name: `<prefix>` itself and `<prefix>-*` (never a bare
+ * `<prefix>*`, which would also match a stage whose name starts with this one's).
+ */
+export function stageResourceArns(props: CiRolesProps) {
+  const { accountId: account, region, resourcePrefix: prefix } = props;
+  const named = (base: string) => [`${base}${prefix}`, `${base}${prefix}-*`];
+  return {
+    lambda: [
+      ...named(`arn:aws:lambda:${region}:${account}:function:`),
+      // Versions and aliases: `<function>:<qualifier>`.
+      `arn:aws:lambda:${region}:${account}:function:${prefix}:*`,
+    ],
+    logGroups: named(`arn:aws:logs:${region}:${account}:log-group:/aws/lambda/`).flatMap((arn) => [
+      arn,
+      `${arn}:*`,
+    ]),
+    roles: named(`arn:aws:iam::${account}:role/`),
+    ciRoles: [`arn:aws:iam::${account}:role/${ciRoleNamePattern(prefix)}`],
+    policies: [`arn:aws:iam::${account}:policy/${prefix}-*`],
+    topics: named(`arn:aws:sns:${region}:${account}:`),
+    kmsAliases: [`arn:aws:kms:${region}:${account}:alias/${prefix}-*`],
+    kmsKeys: [`arn:aws:kms:${region}:${account}:key/*`],
+    alarms: named(`arn:aws:cloudwatch:${region}:${account}:alarm:`),
+    // Dashboards are global: no region in their ARN.
+    dashboards: named(`arn:aws:cloudwatch::${account}:dashboard/`),
+    codedeploy: [
+      ...named(`arn:aws:codedeploy:${region}:${account}:application:`),
+      `arn:aws:codedeploy:${region}:${account}:deploymentgroup:${prefix}/*`,
+      `arn:aws:codedeploy:${region}:${account}:deploymentgroup:${prefix}-*`,
+      `arn:aws:codedeploy:${region}:${account}:deploymentconfig:${prefix}-*`,
+    ],
+    /** AWS's own predefined deployment configs: shared by everyone, owned by no stage. */
+    codedeployPredefinedConfigs: [
+      `arn:aws:codedeploy:${region}:${account}:deploymentconfig:CodeDeployDefault.*`,
+    ],
+    rules: named(`arn:aws:events:${region}:${account}:rule/`),
+    /** FilterLogEvents authorises on `log-group:<name>`; some tools send `log-group:<name>:*`. */
+    doraRecords: [
+      `arn:aws:logs:${region}:${account}:log-group:${props.doraRecordLogGroupName}`,
+      `arn:aws:logs:${region}:${account}:log-group:${props.doraRecordLogGroupName}:*`,
+    ],
+  };
+}
+
+function stateStatements(props: CiRolesProps, writeState: boolean): PolicyStatement[] {
+  const bucketArn = `arn:aws:s3:::${props.state.bucket}`;
+  return [
+    {
+      Sid: "ListOwnStateKey",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: bucketArn,
+      Condition: { StringEquals: { "s3:prefix": props.state.key } },
+    },
+    {
+      Sid: writeState ? "ReadWriteOwnState" : "ReadOwnState",
+      Effect: "Allow",
+      Action: writeState ? ["s3:GetObject", "s3:PutObject"] : "s3:GetObject",
+      Resource: `${bucketArn}/${props.state.key}`,
+    },
+    {
+      // Native S3 locking (use_lockfile): plan and apply both take the lock.
+      Sid: "OwnStateLock",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      Resource: `${bucketArn}/${props.state.key}.tflock`,
+    },
+  ];
+}
+
+/** Statements of the plan role: read this stage's resources and state, take the state lock. */
+export function planPolicyStatements(props: CiRolesProps): PolicyStatement[] {
+  const arns = stageResourceArns(props);
+  const stageTag = stageTagCondition(props, "aws:ResourceTag");
+  return [
+    ...stateStatements(props, false),
+    { Sid: "WhoAmI", Effect: "Allow", Action: "sts:GetCallerIdentity", Resource: "*" },
+    { Sid: "ReadFunctions", Effect: "Allow", Action: LAMBDA_READ, Resource: arns.lambda },
+    // DescribeLogGroups has no resource type: AWS only matches it on "*".
+    { Sid: "FindLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" },
+    { Sid: "ReadLogGroups", Effect: "Allow", Action: LOGS_READ, Resource: arns.logGroups },
+    { Sid: "ReadRoles", Effect: "Allow", Action: IAM_ROLE_READ, Resource: arns.roles },
+    { Sid: "ReadPolicies", Effect: "Allow", Action: IAM_POLICY_READ, Resource: arns.policies },
+    { Sid: "ReadTopics", Effect: "Allow", Action: SNS_READ, Resource: arns.topics },
+    {
+      // Subscription actions have no resource type (a subscription ARN is not matched): "*".
+      Sid: "ReadSubscriptions",
+      Effect: "Allow",
+      Action: "sns:GetSubscriptionAttributes",
+      Resource: "*",
+    },
+    { Sid: "ListKeyAliases", Effect: "Allow", Action: "kms:ListAliases", Resource: "*" },
+    {
+      Sid: "ReadStageKeys",
+      Effect: "Allow",
+      Action: KMS_KEY_READ,
+      Resource: arns.kmsKeys,
+      Condition: stageTag,
+    },
+    { Sid: "ReadAlarms", Effect: "Allow", Action: CLOUDWATCH_READ, Resource: arns.alarms },
+    {
+      Sid: "ReadDashboards",
+      Effect: "Allow",
+      Action: "cloudwatch:GetDashboard",
+      Resource: arns.dashboards,
+    },
+    {
+      Sid: "ReadCodeDeploy",
+      Effect: "Allow",
+      Action: CODEDEPLOY_READ,
+      Resource: [...arns.codedeploy, ...arns.codedeployPredefinedConfigs],
+    },
+    { Sid: "ReadRules", Effect: "Allow", Action: EVENTS_READ, Resource: arns.rules },
+  ];
+}
+
+function stageTagCondition(
+  props: CiRolesProps,
+  key: "aws:ResourceTag" | "aws:RequestTag",
+): NonNullable<PolicyStatement["Condition"]> {
+  return { StringEquals: { [`${key}/stage`]: props.stage, [`${key}/project`]: props.projectTag } };
+}
+
+/**
+ * Statements of the deploy role: everything the plan role reads, plus apply and release of this
+ * stage's resources (by name, or for KMS keys by the stage tag), pulling the shared image, and
+ * publishing to the stage's topic. The CI roles themselves are out of its reach (Deny).
+ */
+export function deployPolicyStatements(props: CiRolesProps): PolicyStatement[] {
+  const arns = stageResourceArns(props);
+  const repository = props.imageRepository;
+  const serviceRoles = ["lambda.amazonaws.com", "codedeploy.amazonaws.com"];
+  return [
+    ...planPolicyStatements(props).filter((statement) => statement.Sid !== "ReadOwnState"),
+    ...stateStatements(props, true).filter((statement) => statement.Sid === "ReadWriteOwnState"),
+    { Sid: "ManageFunctions", Effect: "Allow", Action: LAMBDA_WRITE, Resource: arns.lambda },
+    { Sid: "ManageLogGroups", Effect: "Allow", Action: LOGS_WRITE, Resource: arns.logGroups },
+    { Sid: "ManageRoles", Effect: "Allow", Action: IAM_ROLE_WRITE, Resource: arns.roles },
+    {
+      // Only this stage's own managed policies and the CodeDeploy service policy may be attached,
+      // never AdministratorAccess or any other AWS managed policy.
+      Sid: "AttachOwnPolicies",
+      Effect: "Allow",
+      Action: "iam:AttachRolePolicy",
+      Resource: arns.roles,
+      Condition: {
+        ArnLike: {
+          "iam:PolicyARN": [
+            ...arns.policies,
+            "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda",
+          ],
+        },
+      },
+    },
+    {
+      Sid: "PassStageRoles",
+      Effect: "Allow",
+      Action: "iam:PassRole",
+      Resource: arns.roles,
+      Condition: { StringEquals: { "iam:PassedToService": serviceRoles } },
+    },
+    { Sid: "ManagePolicies", Effect: "Allow", Action: IAM_POLICY_WRITE, Resource: arns.policies },
+    {
+      Sid: "NeverTouchCiRoles",
+      Effect: "Deny",
+      Action: CI_ROLE_ESCALATION,
+      Resource: arns.ciRoles,
+    },
+    { Sid: "ManageTopics", Effect: "Allow", Action: SNS_WRITE, Resource: arns.topics },
+    {
+      // No resource type either; Subscribe itself is scoped to the topic in ManageTopics.
+      Sid: "ManageSubscriptions",
+      Effect: "Allow",
+      Action: ["sns:SetSubscriptionAttributes", "sns:Unsubscribe"],
+      Resource: "*",
+    },
+    {
+      // A key has no ARN before it exists: "*", but only for a key tagged with this stage.
+      Sid: "CreateStageKeys",
+      Effect: "Allow",
+      Action: "kms:CreateKey",
+      Resource: "*",
+      Condition: stageTagCondition(props, "aws:RequestTag"),
+    },
+    {
+      // Tags set at creation are authorised before the key carries them: match the request.
+      Sid: "TagStageKeys",
+      Effect: "Allow",
+      Action: "kms:TagResource",
+      Resource: arns.kmsKeys,
+      Condition: stageTagCondition(props, "aws:RequestTag"),
+    },
+    {
+      Sid: "ManageStageKeys",
+      Effect: "Allow",
+      Action: KMS_KEY_WRITE,
+      Resource: arns.kmsKeys,
+      Condition: stageTagCondition(props, "aws:ResourceTag"),
+    },
+    {
+      // CreateAlias/DeleteAlias authorise on the alias as well as on the key.
+      Sid: "ManageStageKeyAliases",
+      Effect: "Allow",
+      Action: ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
+      Resource: arns.kmsAliases,
+    },
+    { Sid: "ManageAlarms", Effect: "Allow", Action: CLOUDWATCH_WRITE, Resource: arns.alarms },
+    {
+      Sid: "ManageDashboards",
+      Effect: "Allow",
+      Action: ["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"],
+      Resource: arns.dashboards,
+    },
+    {
+      // CreateDeployment authorises on the deployment group, RegisterApplicationRevision and
+      // GetApplicationRevision on the application, GetDeploymentConfig on the config.
+      Sid: "ManageCodeDeploy",
+      Effect: "Allow",
+      Action: CODEDEPLOY_WRITE,
+      Resource: arns.codedeploy,
+    },
+    {
+      // The release command follows and stops deployments by id; these three actions have no
+      // resource type, so AWS only matches them on "*" (the stage's account holds its deployments).
+      Sid: "FollowAndStopDeployments",
+      Effect: "Allow",
+      Action: [
+        "codedeploy:ListDeploymentTargets",
+        "codedeploy:GetDeploymentTarget",
+        "codedeploy:StopDeployment",
+      ],
+      Resource: "*",
+    },
+    {
+      // `npm run dora -- report --source aws` reads the recorder's records, and nothing else.
+      Sid: "ReadDoraRecords",
+      Effect: "Allow",
+      Action: "logs:FilterLogEvents",
+      Resource: arns.doraRecords,
+    },
+    { Sid: "ManageRules", Effect: "Allow", Action: EVENTS_WRITE, Resource: arns.rules },
+    {
+      // Lambda checks that whoever creates or updates an image function can read the image.
+      Sid: "PullSharedImage",
+      Effect: "Allow",
+      Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:DescribeImages"],
+      Resource: `arn:aws:ecr:${repository.region}:${repository.accountId}:repository/${repository.name}`,
+    },
+  ];
+}
+
+/**
+ * The two roles GitHub Actions assumes for one stage:
+ * - `<prefix>-ci-plan`: pull requests (`repo:<owner>/<name>:pull_request`); reads this stage's
+ *   resources and state and takes the state lock, so `terraform plan` works and nothing changes.
+ * - `<prefix>-ci-deploy`: only jobs of the stage's GitHub environment
+ *   (`repo:<owner>/<name>:environment:<stage>`); applies and releases this stage's resources.
+ *
+ * Both trust the account's GitHub OIDC provider, created by a bootstrap stack (never here).
+ */
+export class CiRoles extends Construct {
+  readonly planRole: IamRole;
+  readonly deployRole: IamRole;
+
+  constructor(scope: Construct, id: string, props: CiRolesProps) {
+    super(scope, id);
+    const maxSessionDuration = props.maxSessionDurationSeconds ?? 3600;
+
+    this.planRole = new IamRole(this, "plan-role", {
+      name: planRoleName(props.resourcePrefix),
+      description: `GitHub Actions pull-request plans of ${props.resourcePrefix} (read-only)`,
+      maxSessionDuration,
+      assumeRolePolicy: githubTrustPolicy(
+        props.accountId,
+        githubSubjectClaim(props.githubRepository, { kind: "pull_request" }),
+      ),
+    });
+    new IamRolePolicy(this, "plan-policy", {
+      name: "terraform-plan",
+      role: this.planRole.id,
+      policy: policyDocument(planPolicyStatements(props)),
+    });
+
+    this.deployRole = new IamRole(this, "deploy-role", {
+      name: deployRoleName(props.resourcePrefix),
+      description: `GitHub Actions deployments of ${props.resourcePrefix} (environment ${props.githubEnvironment})`,
+      maxSessionDuration,
+      assumeRolePolicy: githubTrustPolicy(
+        props.accountId,
+        githubSubjectClaim(props.githubRepository, {
+          kind: "environment",
+          environment: props.githubEnvironment,
+        }),
+      ),
+    });
+    new IamRolePolicy(this, "deploy-policy", {
+      name: "terraform-apply-and-release",
+      role: this.deployRole.id,
+      policy: policyDocument(deployPolicyStatements(props)),
+    });
+  }
+}

@@ -1,0 +1,1070 @@
+/**
+ * The GitHub Actions roles as synthesized: OIDC trust (audience, `sub` per stage), one OIDC
+ * provider per stage account from a bootstrap stack, and no CI role able to act on another
+ * stage's resources (every statement of every CI role policy, in every stage, is parsed).
+ *
+ * The deploy role is also evaluated (a small IAM statement evaluator below) against what CI really
+ * does: every Terraform resource type in the synthesized stage stack, on that resource's own ARN,
+ * and every AWS SDK command the release, CI and DORA tools import. The state bucket's policy is
+ * evaluated for each stage's CI roles and administrators against the synthesized backends.
+ */
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../app";
+import {
+  doraRecorderNames,
+  PROJECT,
+  STAGE_NAMES,
+  STAGES,
+  type StageConfig,
+  type StageName,
+} from "../config";
+import { CI_ACCOUNT_WIDE_ACTIONS } from "../constructs/ci-roles";
+import { deploymentConfigFor } from "../constructs/progressive-delivery";
+import { stateFolder } from "../constructs/state-bucket";
+import { deliveryNames } from "../names";
+import { makeStageConfig } from "./support/synth";
+
+type Resources = Record<string, Record<string, Record<string, unknown>>>;
+interface StackJson {
+  readonly resource?: Resources;
+  readonly provider?: { aws?: { allowed_account_ids?: string[] }[] };
+  readonly terraform?: { backend?: { s3?: { bucket: string; key: string } } };
+}
+interface Statement {
+  readonly Sid?: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Action: string | string[];
+  readonly Resource: string | string[];
+  readonly Principal?: Record<string, string>;
+  readonly Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+const list = (value: string | string[] | undefined) =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+let stacks: Record<string, StackJson>;
+
+function synthAll(options: Parameters<typeof buildApp>[0] = {}): Record<string, StackJson> {
+  const outdir = mkdtempSync(join(tmpdir(), "ci-roles-"));
+  buildApp({ outdir, env: { IMAGE_TAG: "v1" }, ...options }).synth();
+  const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as {
+    stacks: Record<string, { synthesizedStackPath: string }>;
+  };
+  return Object.fromEntries(
+    Object.entries(manifest.stacks).map(([name, stack]) => [
+      name,
+      JSON.parse(readFileSync(join(outdir, stack.synthesizedStackPath), "utf8")) as StackJson,
+    ]),
+  );
+}
+
+beforeAll(() => {
+  stacks = synthAll();
+});
+
+function resourcesOf(stack: string, type: string): [string, Record<string, unknown>][] {
+  return Object.entries(stacks[stack]?.resource?.[type] ?? {});
+}
+
+function roleNamed(stack: string, name: string): { id: string; config: Record<string, unknown> } {
+  const found = resourcesOf(stack, "aws_iam_role").find(([, config]) => config.name === name);
+  if (!found) throw new Error(`no role ${name} in stack ${stack}`);
+  return { id: found[0], config: found[1] };
+}
+
+function trustOf(stack: string, name: string): Statement[] {
+  const { config } = roleNamed(stack, name);
+  return (JSON.parse(config.assume_role_policy as string) as { Statement: Statement[] }).Statement;
+}
+
+/** Every statement of every inline policy on the role. */
+function policyStatementsOf(stack: string, name: string): Statement[] {
+  const { id } = roleNamed(stack, name);
+  const policies = resourcesOf(stack, "aws_iam_role_policy").filter(
+    ([, config]) => config.role === `\${aws_iam_role.${id}.id}`,
+  );
+  expect(policies.length).toBeGreaterThan(0);
+  return policies.flatMap(
+    ([, config]) => (JSON.parse(config.policy as string) as { Statement: Statement[] }).Statement,
+  );
+}
+
+const prefixOf = (stage: string) => `${PROJECT.name}-${stage}`;
+const ciRoleNames = (stage: string) => [
+  `${prefixOf(stage)}-ci-plan`,
+  `${prefixOf(stage)}-ci-deploy`,
+];
+
+/**
+ * Why a statement of a stage's CI role could act outside that stage; empty when it cannot.
+ * Allowed: `"*"` only for the allow-listed account-wide actions (KMS key creation only with the
+ * stage tag); otherwise ARNs in the stage's account that name the stage's prefix, the stage's own
+ * state object, the shared image repository, or an allow-listed account-level pattern.
+ */
+function crossStageProblems(stage: StageName, statement: Statement): string[] {
+  if (statement.Effect !== "Allow") return [];
+  const config = STAGES[stage];
+  const account = config.account.id;
+  const prefix = prefixOf(stage);
+  const where = statement.Sid ?? JSON.stringify(statement.Action);
+  const problems: string[] = [];
+  const actions = list(statement.Action);
+  const stageTagged =
+    statement.Condition?.StringEquals?.["aws:ResourceTag/stage"] === stage ||
+    statement.Condition?.StringEquals?.["aws:RequestTag/stage"] === stage;
+  const bucketArn = `arn:aws:s3:::${config.state.bucket}`;
+  const namesPrefix = (arn: string) =>
+    new RegExp(`[:/]${prefix}(?:$|[-:/*])`).test(arn) && arn.includes(account);
+
+  for (const resource of list(statement.Resource)) {
+    if (resource === "*") {
+      const outside = actions.filter((action) => !(action in CI_ACCOUNT_WIDE_ACTIONS));
+      if (outside.length > 0) problems.push(`${where}: ${outside.join(", ")} on "*"`);
+      if (actions.includes("kms:CreateKey") && !stageTagged) {
+        problems.push(`${where}: kms:CreateKey without the stage tag condition`);
+      }
+      continue;
+    }
+    if (resource.startsWith("arn:aws:s3:::")) {
+      const ownObjects = [
+        `${bucketArn}/${config.state.key}`,
+        `${bucketArn}/${config.state.key}.tflock`,
+      ];
+      const listsOwnKey =
+        resource === bucketArn &&
+        statement.Condition?.StringEquals?.["s3:prefix"] === config.state.key;
+      if (!ownObjects.includes(resource) && !listsOwnKey) {
+        problems.push(`${where}: ${resource} is not this stage's state`);
+      }
+      continue;
+    }
+    if (resource.startsWith("arn:aws:ecr:")) {
+      const { id, region } = PROJECT.shared.account;
+      if (resource !== `arn:aws:ecr:${region}:${id}:repository/${PROJECT.ecrRepositoryName}`) {
+        problems.push(`${where}: ${resource} is not the shared image repository`);
+      }
+      continue;
+    }
+    const accountLevel =
+      (resource === `arn:aws:kms:${config.account.region}:${account}:key/*` && stageTagged) ||
+      (/:deploymentconfig:CodeDeployDefault\.\*$/.test(resource) && resource.includes(account));
+    if (accountLevel) continue;
+    if (!namesPrefix(resource)) {
+      problems.push(`${where}: ${resource} does not name ${prefix} in account ${account}`);
+    }
+  }
+  return problems;
+}
+
+describe.each(STAGE_NAMES)("the CI roles of %s", (stage) => {
+  const config = STAGES[stage];
+  const providerArn = `arn:aws:iam::${config.account.id}:oidc-provider/token.actions.githubusercontent.com`;
+
+  it("trust pull requests of the configured repository for the plan role", () => {
+    const [statement, ...others] = trustOf(stage, `${prefixOf(stage)}-ci-plan`);
+
+    expect(others).toEqual([]);
+    expect(statement).toEqual({
+      Sid: "GithubActionsOidc",
+      Effect: "Allow",
+      Principal: { Federated: providerArn },
+      Action: "sts:AssumeRoleWithWebIdentity",
+      Condition: {
+        StringEquals: {
+          "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+          "token.actions.githubusercontent.com:sub": `repo:${config.ci.githubRepository}:pull_request`,
+        },
+      },
+    });
+  });
+
+  it(`trust only the ${stage} GitHub environment for the deploy role`, () => {
+    const [statement, ...others] = trustOf(stage, `${prefixOf(stage)}-ci-deploy`);
+
+    expect(others).toEqual([]);
+    expect(statement?.Principal).toEqual({ Federated: providerArn });
+    expect(statement?.Condition).toEqual({
+      StringEquals: {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": `repo:${config.ci.githubRepository}:environment:${config.ci.githubEnvironment}`,
+      },
+    });
+  });
+
+  it("cannot act on another stage's resources (every statement of every CI role policy)", () => {
+    for (const role of ciRoleNames(stage)) {
+      const statements = policyStatementsOf(stage, role);
+      const problems = statements.flatMap((statement) => crossStageProblems(stage, statement));
+
+      expect(statements.length).toBeGreaterThan(5);
+      expect(problems, role).toEqual([]);
+    }
+  });
+
+  it("names no other stage's prefix or account anywhere in its CI role policies", () => {
+    const others = STAGE_NAMES.filter((other) => other !== stage);
+    const text = JSON.stringify(ciRoleNames(stage).map((role) => policyStatementsOf(stage, role)));
+
+    for (const other of others) {
+      expect(text).not.toMatch(new RegExp(`${prefixOf(other)}(?:$|[-:/*"])`));
+      const otherAccount = STAGES[other].account.id;
+      if (otherAccount !== config.account.id && otherAccount !== PROJECT.shared.account.id) {
+        expect(text).not.toContain(otherAccount);
+      }
+    }
+  });
+
+  it("gives the plan role read actions only, apart from the state lock", () => {
+    const writes = policyStatementsOf(stage, `${prefixOf(stage)}-ci-plan`)
+      .filter((statement) => statement.Sid !== "OwnStateLock")
+      .flatMap((statement) => list(statement.Action))
+      .filter((action) => !/:(Get|List|Describe)/.test(action));
+
+    expect(writes).toEqual([]);
+  });
+
+  it("denies the deploy role any change to the CI roles, its own included", () => {
+    const deny = policyStatementsOf(stage, `${prefixOf(stage)}-ci-deploy`).find(
+      (statement) => statement.Effect === "Deny",
+    );
+
+    expect(list(deny?.Resource)).toEqual([
+      `arn:aws:iam::${config.account.id}:role/${prefixOf(stage)}-ci-*`,
+    ]);
+    expect(list(deny?.Action)).toEqual(
+      expect.arrayContaining([
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:UpdateAssumeRolePolicy",
+      ]),
+    );
+  });
+
+  it("creates no OIDC provider in the stage stack", () => {
+    expect(resourcesOf(stage, "aws_iam_openid_connect_provider")).toEqual([]);
+  });
+});
+
+describe("the cross-stage check", () => {
+  it("flags a statement that reaches another stage's function", () => {
+    const statement: Statement = {
+      Sid: "Leak",
+      Effect: "Allow",
+      Action: "lambda:UpdateFunctionCode",
+      Resource: `arn:aws:lambda:eu-west-1:${STAGES.prod.account.id}:function:${prefixOf("prod")}`,
+    };
+
+    expect(crossStageProblems("dev", statement)).toHaveLength(1);
+  });
+
+  it("flags a wildcard resource for an action that supports resource-level permissions", () => {
+    const statement: Statement = { Effect: "Allow", Action: "sns:Publish", Resource: "*" };
+
+    expect(crossStageProblems("test", statement)).toEqual(['"sns:Publish": sns:Publish on "*"']);
+  });
+
+  it("flags a prefix that only starts like the stage's (agnostic-lambda-core-dev2)", () => {
+    const statement: Statement = {
+      Effect: "Allow",
+      Action: "lambda:GetFunction",
+      Resource: `arn:aws:lambda:eu-west-1:${STAGES.dev.account.id}:function:${prefixOf("dev")}2`,
+    };
+
+    expect(crossStageProblems("dev", statement)).toHaveLength(1);
+  });
+});
+
+describe("the GitHub OIDC providers", () => {
+  it("exist once in every account that hosts a stage, each from a bootstrap stack", () => {
+    const providersByAccount = new Map<string, string[]>();
+    for (const [name, stack] of Object.entries(stacks)) {
+      const count = resourcesOf(name, "aws_iam_openid_connect_provider").length;
+      if (count === 0) continue;
+      expect(name === "shared" || name.startsWith("bootstrap-"), name).toBe(true);
+      expect(count, name).toBe(1);
+      const [account] = stack.provider?.aws?.[0]?.allowed_account_ids ?? [];
+      providersByAccount.set(account ?? "?", [
+        ...(providersByAccount.get(account ?? "?") ?? []),
+        name,
+      ]);
+    }
+    const stageAccounts = new Set(STAGE_NAMES.map((stage) => STAGES[stage].account.id));
+
+    for (const account of stageAccounts)
+      expect(providersByAccount.get(account), account).toHaveLength(1);
+  });
+
+  it("accept GitHub's issuer for audience sts.amazonaws.com", () => {
+    const [[, provider] = ["", {}]] = resourcesOf("shared", "aws_iam_openid_connect_provider");
+
+    expect(provider).toMatchObject({
+      url: "https://token.actions.githubusercontent.com",
+      client_id_list: ["sts.amazonaws.com"],
+    });
+  });
+});
+
+describe("the build role", () => {
+  const name = `${PROJECT.name}-ci-build`;
+
+  it("trusts only pushes to main of the configured repository", () => {
+    const [statement] = trustOf("shared", name);
+
+    expect(statement?.Condition?.StringEquals).toEqual({
+      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+      "token.actions.githubusercontent.com:sub": `repo:${PROJECT.githubRepository}:ref:refs/heads/main`,
+    });
+  });
+
+  it("may only log in to ECR and push to the shared repository", () => {
+    const { id, region } = PROJECT.shared.account;
+    const statements = policyStatementsOf("shared", name);
+
+    expect(
+      statements.flatMap((statement) => list(statement.Action)).every((a) => a.startsWith("ecr:")),
+    ).toBe(true);
+    expect(statements.map((statement) => statement.Resource)).toEqual([
+      "*",
+      `arn:aws:ecr:${region}:${id}:repository/${PROJECT.ecrRepositoryName}`,
+    ]);
+    expect(list(statements[0]?.Action)).toEqual(["ecr:GetAuthorizationToken"]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// What the deploy role can actually do: a small evaluator of IAM statements (Allow unless an
+// explicit Deny; `*`/`?` wildcards in actions and resources; the condition operators the project
+// uses), applied to the resources the stage stack really creates and the calls the CI tools send.
+// ---------------------------------------------------------------------------------------------
+
+type Context = Readonly<Record<string, string>>;
+
+const glob = (pattern: string, value: string, ignoreCase = false) =>
+  new RegExp(
+    `^${pattern
+      .split("")
+      .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\/]/g, "\\$&")))
+      .join("")}$`,
+    ignoreCase ? "i" : "",
+  ).test(value);
+
+function conditionHolds(condition: Statement["Condition"], context: Context): boolean {
+  return Object.entries(condition ?? {}).every(([operator, entries]) =>
+    Object.entries(entries).every(([key, expected]) => {
+      const actual = Object.entries(context).find(([k]) => k.toLowerCase() === key.toLowerCase());
+      const values = list(expected);
+      switch (operator) {
+        case "StringEquals":
+          return actual !== undefined && values.includes(actual[1]);
+        case "StringLike":
+        case "ArnLike":
+          return actual !== undefined && values.some((value) => glob(value, actual[1]));
+        case "ArnNotLike":
+          return actual === undefined || !values.some((value) => glob(value, actual[1]));
+        case "Bool":
+          return actual !== undefined && values.includes(actual[1]);
+        default:
+          throw new Error(`the test evaluator does not know condition operator ${operator}`);
+      }
+    }),
+  );
+}
+
+function statementMatches(statement: Statement, action: string, arn: string, context: Context) {
+  return (
+    list(statement.Action).some((pattern) => glob(pattern, action, true)) &&
+    list(statement.Resource).some((pattern) => glob(pattern, arn)) &&
+    conditionHolds(statement.Condition, context)
+  );
+}
+
+/** Whether the statements allow `action` on `arn` (identity policy: no principal check). */
+function allows(statements: Statement[], action: string, arn: string, context: Context = {}) {
+  const matching = statements.filter((s) => statementMatches(s, action, arn, context));
+  return matching.some((s) => s.Effect === "Allow") && !matching.some((s) => s.Effect === "Deny");
+}
+
+/** One call the deploy role must be allowed to make: action, resource ARN, request context. */
+interface Need {
+  readonly action: string;
+  readonly arn: string;
+  readonly context?: Context;
+}
+
+interface StageView {
+  readonly config: StageConfig;
+  readonly stack: StackJson;
+  readonly account: string;
+  readonly region: string;
+  /** `${aws_iam_role.x.arn}` → the `name` (or other naming attribute) of the referenced resource. */
+  readonly nameOf: (reference: unknown, attribute?: string) => string;
+}
+
+const KMS_KEY = "key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+/**
+ * Every Terraform resource type a stage stack may create, with the calls the AWS provider makes to
+ * create, read, update, tag and delete it. A type missing here fails the coverage test: adding a
+ * resource to the stage stack means deciding what CI may do with it.
+ */
+const TERRAFORM_NEEDS: Readonly<
+  Record<string, (resource: Record<string, unknown>, view: StageView) => Need[]>
+> = {
+  aws_lambda_function: (r, { account, region, nameOf }) => {
+    const fn = `arn:aws:lambda:${region}:${account}:function:${r.function_name}`;
+    const [registry, repository] =
+      String(r.image_uri).split("@")[0]?.split(":")[0]?.split("/") ?? [];
+    const [imageAccount, , , imageRegion] = String(registry).split(".");
+    return [
+      ...[
+        "CreateFunction",
+        "GetFunction",
+        "GetFunctionCodeSigningConfig",
+        "ListVersionsByFunction",
+        "UpdateFunctionCode",
+        "UpdateFunctionConfiguration",
+        "PublishVersion",
+        "DeleteFunction",
+        "PutFunctionConcurrency",
+        "DeleteFunctionConcurrency",
+        "ListTags",
+        "TagResource",
+        "UntagResource",
+      ].map((name) => ({ action: `lambda:${name}`, arn: fn })),
+      {
+        action: "iam:PassRole",
+        arn: `arn:aws:iam::${account}:role/${nameOf(r.role)}`,
+        context: { "iam:PassedToService": "lambda.amazonaws.com" },
+      },
+      // Lambda checks that the caller may read the image it is given.
+      ...["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"].map((action) => ({
+        action,
+        arn: `arn:aws:ecr:${imageRegion}:${imageAccount}:repository/${repository}`,
+      })),
+    ];
+  },
+  aws_lambda_alias: (r, { account, region, nameOf }) =>
+    ["CreateAlias", "GetAlias", "UpdateAlias", "DeleteAlias"].map((name) => ({
+      action: `lambda:${name}`,
+      arn: `arn:aws:lambda:${region}:${account}:function:${nameOf(r.function_name, "function_name")}:${r.name}`,
+    })),
+  aws_lambda_function_url: (r, { account, region, nameOf }) =>
+    ["Create", "Get", "Update", "Delete"].map((verb) => ({
+      action: `lambda:${verb}FunctionUrlConfig`,
+      arn: `arn:aws:lambda:${region}:${account}:function:${nameOf(r.function_name, "function_name")}:${nameOf(r.qualifier)}`,
+    })),
+  aws_lambda_permission: (r, { account, region, nameOf }) => {
+    const qualifier = r.qualifier === undefined ? "" : `:${nameOf(r.qualifier)}`;
+    return ["AddPermission", "RemovePermission", "GetPolicy"].map((name) => ({
+      action: `lambda:${name}`,
+      arn: `arn:aws:lambda:${region}:${account}:function:${nameOf(r.function_name, "function_name")}${qualifier}`,
+    }));
+  },
+  aws_cloudwatch_log_group: (r, { account, region }) => [
+    ...[
+      "CreateLogGroup",
+      "PutRetentionPolicy",
+      "DeleteRetentionPolicy",
+      "DeleteLogGroup",
+      "TagResource",
+      "UntagResource",
+      "ListTagsForResource",
+    ].map((name) => ({
+      action: `logs:${name}`,
+      arn: `arn:aws:logs:${region}:${account}:log-group:${r.name}`,
+    })),
+    { action: "logs:DescribeLogGroups", arn: "*" },
+  ],
+  aws_iam_role: (r, { account }) => {
+    const arn = `arn:aws:iam::${account}:role/${r.name}`;
+    const reads = [
+      "GetRole",
+      "ListRolePolicies",
+      "ListAttachedRolePolicies",
+      "ListInstanceProfilesForRole",
+    ];
+    // The CI roles are read on every plan but changed only by an administrator (see the Deny).
+    const writes = String(r.name).includes("-ci-")
+      ? []
+      : [
+          "CreateRole",
+          "DeleteRole",
+          "UpdateAssumeRolePolicy",
+          "UpdateRole",
+          "TagRole",
+          "UntagRole",
+        ];
+    return [...reads, ...writes].map((name) => ({ action: `iam:${name}`, arn }));
+  },
+  aws_iam_role_policy: (r, { account, nameOf }) => {
+    const role = nameOf(r.role);
+    const arn = `arn:aws:iam::${account}:role/${role}`;
+    const writes = role.includes("-ci-") ? [] : ["PutRolePolicy", "DeleteRolePolicy"];
+    return ["GetRolePolicy", ...writes].map((name) => ({ action: `iam:${name}`, arn }));
+  },
+  aws_kms_key: (_r, { account, region, config }) => {
+    const requestTags = {
+      "aws:RequestTag/stage": config.tags.stage ?? "",
+      "aws:RequestTag/project": config.tags.project ?? "",
+    };
+    const resourceTags = {
+      "aws:ResourceTag/stage": config.tags.stage ?? "",
+      "aws:ResourceTag/project": config.tags.project ?? "",
+    };
+    const key = `arn:aws:kms:${region}:${account}:${KMS_KEY}`;
+    return [
+      { action: "kms:CreateKey", arn: "*", context: requestTags },
+      { action: "kms:TagResource", arn: key, context: requestTags },
+      ...[
+        "DescribeKey",
+        "GetKeyPolicy",
+        "GetKeyRotationStatus",
+        "ListResourceTags",
+        "PutKeyPolicy",
+        "EnableKeyRotation",
+        "UpdateKeyDescription",
+        "ScheduleKeyDeletion",
+        "UntagResource",
+      ].map((name) => ({ action: `kms:${name}`, arn: key, context: resourceTags })),
+    ];
+  },
+  aws_kms_alias: (r, { account, region, config }) => {
+    const alias = `arn:aws:kms:${region}:${account}:${r.name}`;
+    const key = `arn:aws:kms:${region}:${account}:${KMS_KEY}`;
+    const resourceTags = {
+      "aws:ResourceTag/stage": config.tags.stage ?? "",
+      "aws:ResourceTag/project": config.tags.project ?? "",
+    };
+    return [
+      { action: "kms:ListAliases", arn: "*" },
+      ...["CreateAlias", "DeleteAlias", "UpdateAlias"].flatMap((name) => [
+        { action: `kms:${name}`, arn: alias },
+        { action: `kms:${name}`, arn: key, context: resourceTags },
+      ]),
+    ];
+  },
+  aws_sns_topic: (r, { account, region }) =>
+    [
+      "CreateTopic",
+      "GetTopicAttributes",
+      "SetTopicAttributes",
+      "DeleteTopic",
+      "TagResource",
+      "UntagResource",
+      "ListTagsForResource",
+    ].map((name) => ({ action: `sns:${name}`, arn: `arn:aws:sns:${region}:${account}:${r.name}` })),
+  aws_sns_topic_policy: (r, { account, region, nameOf }) =>
+    ["GetTopicAttributes", "SetTopicAttributes"].map((name) => ({
+      action: `sns:${name}`,
+      arn: `arn:aws:sns:${region}:${account}:${nameOf(r.arn)}`,
+    })),
+  aws_sns_topic_subscription: (r, { account, region, nameOf }) => [
+    { action: "sns:Subscribe", arn: `arn:aws:sns:${region}:${account}:${nameOf(r.topic_arn)}` },
+    // No resource type in the Service Authorization Reference: only "*" matches.
+    ...["GetSubscriptionAttributes", "SetSubscriptionAttributes", "Unsubscribe"].map((name) => ({
+      action: `sns:${name}`,
+      arn: "*",
+    })),
+  ],
+  aws_cloudwatch_metric_alarm: (r, { account, region }) =>
+    [
+      "PutMetricAlarm",
+      "DescribeAlarms",
+      "DeleteAlarms",
+      "TagResource",
+      "UntagResource",
+      "ListTagsForResource",
+    ].map((name) => ({
+      action: `cloudwatch:${name}`,
+      arn: `arn:aws:cloudwatch:${region}:${account}:alarm:${r.alarm_name}`,
+    })),
+  aws_cloudwatch_dashboard: (r, { account }) =>
+    ["GetDashboard", "PutDashboard", "DeleteDashboards"].map((name) => ({
+      action: `cloudwatch:${name}`,
+      arn: `arn:aws:cloudwatch::${account}:dashboard/${r.dashboard_name}`,
+    })),
+  aws_cloudwatch_event_rule: (r, { account, region }) =>
+    [
+      "PutRule",
+      "DescribeRule",
+      "DeleteRule",
+      "EnableRule",
+      "DisableRule",
+      "TagResource",
+      "UntagResource",
+      "ListTagsForResource",
+    ].map((name) => ({
+      action: `events:${name}`,
+      arn: `arn:aws:events:${region}:${account}:rule/${r.name}`,
+    })),
+  aws_cloudwatch_event_target: (r, { account, region, nameOf }) =>
+    ["PutTargets", "RemoveTargets", "ListTargetsByRule"].map((name) => ({
+      action: `events:${name}`,
+      arn: `arn:aws:events:${region}:${account}:rule/${nameOf(r.rule)}`,
+    })),
+  aws_codedeploy_app: (r, { account, region }) =>
+    [
+      "CreateApplication",
+      "GetApplication",
+      "UpdateApplication",
+      "DeleteApplication",
+      "ListDeploymentGroups",
+      "TagResource",
+      "UntagResource",
+      "ListTagsForResource",
+    ].map((name) => ({
+      action: `codedeploy:${name}`,
+      arn: `arn:aws:codedeploy:${region}:${account}:application:${r.name}`,
+    })),
+  aws_codedeploy_deployment_group: (r, { account, region, nameOf }) => {
+    const group = `arn:aws:codedeploy:${region}:${account}:deploymentgroup:${nameOf(r.app_name)}/${r.deployment_group_name}`;
+    const configName = String(r.deployment_config_name).startsWith("${")
+      ? nameOf(r.deployment_config_name, "deployment_config_name")
+      : String(r.deployment_config_name);
+    return [
+      ...[
+        "CreateDeploymentGroup",
+        "GetDeploymentGroup",
+        "UpdateDeploymentGroup",
+        "DeleteDeploymentGroup",
+        "TagResource",
+        "UntagResource",
+        "ListTagsForResource",
+      ].map((name) => ({ action: `codedeploy:${name}`, arn: group })),
+      {
+        action: "codedeploy:GetDeploymentConfig",
+        arn: `arn:aws:codedeploy:${region}:${account}:deploymentconfig:${configName}`,
+      },
+      {
+        action: "iam:PassRole",
+        arn: `arn:aws:iam::${account}:role/${nameOf(r.service_role_arn)}`,
+        context: { "iam:PassedToService": "codedeploy.amazonaws.com" },
+      },
+    ];
+  },
+  aws_codedeploy_deployment_config: (r, { account, region }) =>
+    ["CreateDeploymentConfig", "GetDeploymentConfig", "DeleteDeploymentConfig"].map((name) => ({
+      action: `codedeploy:${name}`,
+      arn: `arn:aws:codedeploy:${region}:${account}:deploymentconfig:${r.deployment_config_name}`,
+    })),
+};
+
+/** The attribute that names a resource of each type (the ARN of most types is built from it). */
+const NAMING_ATTRIBUTE: Readonly<Record<string, string>> = {
+  aws_lambda_function: "function_name",
+  aws_cloudwatch_metric_alarm: "alarm_name",
+  aws_cloudwatch_dashboard: "dashboard_name",
+  aws_codedeploy_deployment_config: "deployment_config_name",
+};
+
+function stageView(stack: StackJson, config: StageConfig): StageView {
+  const nameOf = (reference: unknown, attribute?: string): string => {
+    const match = /^\$\{([a-z0-9_]+)\.([^.]+)\.[a-z_]+\}$/.exec(String(reference));
+    if (!match) return String(reference);
+    const [, type = "", id = ""] = match;
+    const target = stack.resource?.[type]?.[id];
+    if (!target) throw new Error(`unresolved reference ${String(reference)}`);
+    const naming =
+      attribute && attribute in target ? attribute : (NAMING_ATTRIBUTE[type] ?? "name");
+    return String(target[naming]);
+  };
+  return { config, stack, account: config.account.id, region: config.account.region, nameOf };
+}
+
+function deployStatementsOf(stack: StackJson, stage: string): Statement[] {
+  const role = Object.entries(stack.resource?.aws_iam_role ?? {}).find(
+    ([, config]) => config.name === `${prefixOf(stage)}-ci-deploy`,
+  );
+  if (!role) throw new Error(`no deploy role in ${stage}`);
+  return Object.values(stack.resource?.aws_iam_role_policy ?? {})
+    .filter((policy) => policy.role === `\${aws_iam_role.${role[0]}.id}`)
+    .flatMap(
+      (policy) => (JSON.parse(policy.policy as string) as { Statement: Statement[] }).Statement,
+    );
+}
+
+/** `<type>: <action> on <arn>` for every call a stage stack's resources need that is not allowed. */
+function missingTerraformPermissions(stack: StackJson, config: StageConfig): string[] {
+  const view = stageView(stack, config);
+  const statements = deployStatementsOf(stack, config.stage);
+  return Object.entries(stack.resource ?? {}).flatMap(([type, resources]) => {
+    const needs = TERRAFORM_NEEDS[type];
+    if (!needs) return [`${type}: no entry in TERRAFORM_NEEDS; decide what CI may do with it`];
+    return Object.values(resources).flatMap((resource) =>
+      needs(resource, view)
+        .filter((need) => !allows(statements, need.action, need.arn, need.context))
+        .map((need) => `${type}: ${need.action} on ${need.arn}`),
+    );
+  });
+}
+
+describe.each(STAGE_NAMES)("the %s deploy role applies every resource of its stage", (stage) => {
+  it("covers every Terraform resource type in the synthesized stack, on the resource's own ARN", () => {
+    const stack = stacks[stage] ?? {};
+
+    expect(Object.keys(stack.resource ?? {}).length).toBeGreaterThan(10);
+    expect(missingTerraformPermissions(stack, STAGES[stage])).toEqual([]);
+  });
+
+  it("is refused the same calls on another stage's resources", () => {
+    const other = STAGE_NAMES.find((name) => name !== stage) as StageName;
+    const view = stageView(stacks[other] ?? {}, STAGES[other]);
+    const statements = deployStatementsOf(stacks[stage] ?? {}, stage);
+    const reachable = Object.entries(stacks[other]?.resource ?? {}).flatMap(([type, resources]) =>
+      Object.values(resources).flatMap((resource) =>
+        (TERRAFORM_NEEDS[type]?.(resource, view) ?? [])
+          .filter((need) => need.arn !== "*" && !need.arn.startsWith("arn:aws:ecr:"))
+          .filter((need) => !need.arn.includes(":deploymentconfig:CodeDeployDefault."))
+          // Both stages' keys would carry their own stage tag: the request is evaluated as ours.
+          .filter((need) => !need.action.startsWith("kms:") || need.arn.includes(":alias/"))
+          .filter((need) => allows(statements, need.action, need.arn, need.context)),
+      ),
+    );
+
+    expect(reachable.map((need) => `${need.action} on ${need.arn}`)).toEqual([]);
+  });
+});
+
+describe("the resource-type coverage check", () => {
+  it("covers a custom CodeDeploy deployment config, which only some stage configs create", () => {
+    const config = makeStageConfig("test", {
+      delivery: { trafficShifting: { kind: "linear", percentage: 20, intervalMinutes: 2 } },
+    });
+    const stack = synthAll({ stages: ["test"], stageConfigs: { test: config } }).test ?? {};
+
+    expect(Object.keys(stack.resource ?? {})).toContain("aws_codedeploy_deployment_config");
+    expect(missingTerraformPermissions(stack, config)).toEqual([]);
+  });
+
+  it("fails on a resource type nobody decided CI permissions for", () => {
+    const stack: StackJson = {
+      ...stacks.dev,
+      resource: { ...stacks.dev?.resource, aws_sqs_queue: { queue: { name: "q" } } },
+    };
+
+    expect(missingTerraformPermissions(stack, STAGES.dev)).toEqual(
+      expect.arrayContaining([
+        "aws_sqs_queue: no entry in TERRAFORM_NEEDS; decide what CI may do with it",
+      ]),
+    );
+  });
+
+  it("fails when a statement the apply needs is missing", () => {
+    const stack = structuredClone(stacks.dev ?? {});
+    const policies = Object.values(stack.resource?.aws_iam_role_policy ?? {});
+    const deploy = policies.find((policy) => policy.name === "terraform-apply-and-release");
+    const document = JSON.parse(String(deploy?.policy)) as { Statement: Statement[] };
+    document.Statement = document.Statement.filter((s) => s.Sid !== "ManageDashboards");
+    if (deploy) deploy.policy = JSON.stringify(document);
+
+    expect(missingTerraformPermissions(stack, STAGES.dev)).toEqual(
+      expect.arrayContaining([
+        `aws_cloudwatch_dashboard: cloudwatch:PutDashboard on arn:aws:cloudwatch::${STAGES.dev.account.id}:dashboard/${prefixOf("dev")}-dora`,
+        `aws_cloudwatch_dashboard: cloudwatch:DeleteDashboards on arn:aws:cloudwatch::${STAGES.dev.account.id}:dashboard/${prefixOf("dev")}-dora`,
+      ]),
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The AWS SDK calls of the CI tools (release, smoke check, notify, DORA report).
+// ---------------------------------------------------------------------------------------------
+
+const SDK_SERVICE_PREFIX: Readonly<Record<string, string>> = {
+  codedeploy: "codedeploy",
+  lambda: "lambda",
+  sns: "sns",
+  "cloudwatch-logs": "logs",
+  cloudwatch: "cloudwatch",
+};
+
+/** Every `XxxCommand` imported from an `@aws-sdk/client-*` package by the CI tools (not tests). */
+function sdkCommandsOfCiTools(): { command: string; action: string; file: string }[] {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  const files = ["tools/release", "tools/ci", "tools/dora"].flatMap((dir) =>
+    (readdirSync(join(root, dir), { recursive: true }) as string[])
+      .filter((path) => path.endsWith(".ts") && !path.endsWith(".test.ts"))
+      .filter((path) => !path.split(sep).includes("test"))
+      .map((path) => join(root, dir, path)),
+  );
+  const imports = /import\s+(type\s+)?\{([^}]*)\}\s+from\s+"@aws-sdk\/client-([a-z0-9-]+)"/g;
+  return files.flatMap((file) =>
+    [...readFileSync(file, "utf8").matchAll(imports)].flatMap(
+      ([, typeOnly, names = "", pkg = ""]) => {
+        if (typeOnly) return [];
+        const service = SDK_SERVICE_PREFIX[pkg];
+        if (!service)
+          throw new Error(`${file}: no IAM service prefix known for @aws-sdk/client-${pkg}`);
+        return names
+          .split(",")
+          .map((name) => name.trim())
+          .filter((name) => !name.startsWith("type ") && /^[A-Z]\w*Command$/.test(name))
+          .map((command) => ({
+            command,
+            action: `${service}:${command.replace(/Command$/, "")}`,
+            file: relative(root, file),
+          }));
+      },
+    ),
+  );
+}
+
+/**
+ * The resources each SDK call of the CI tools is authorised on (per the Service Authorization
+ * Reference), plus the actions AWS checks along with it. A command missing here fails the test.
+ */
+function sdkNeeds(config: StageConfig): Readonly<Record<string, Need[]>> {
+  const { id: account, region } = config.account;
+  const names = deliveryNames(config);
+  const codedeploy = `arn:aws:codedeploy:${region}:${account}`;
+  const group = `${codedeploy}:deploymentgroup:${names.applicationName}/${names.deploymentGroupName}`;
+  const application = `${codedeploy}:application:${names.applicationName}`;
+  const fn = `arn:aws:lambda:${region}:${account}:function:${names.functionName}`;
+  const recorder = doraRecorderNames(config).logGroupName;
+  const deploymentConfig = `${codedeploy}:deploymentconfig:${deploymentConfigFor(config).name}`;
+  return {
+    "codedeploy:CreateDeployment": [
+      { action: "codedeploy:CreateDeployment", arn: group },
+      { action: "codedeploy:GetApplicationRevision", arn: application },
+      { action: "codedeploy:RegisterApplicationRevision", arn: application },
+      { action: "codedeploy:GetDeploymentConfig", arn: deploymentConfig },
+    ],
+    "codedeploy:GetDeployment": [{ action: "codedeploy:GetDeployment", arn: group }],
+    "codedeploy:ListDeployments": [{ action: "codedeploy:ListDeployments", arn: group }],
+    "codedeploy:ListDeploymentTargets": [{ action: "codedeploy:ListDeploymentTargets", arn: "*" }],
+    "codedeploy:GetDeploymentTarget": [{ action: "codedeploy:GetDeploymentTarget", arn: "*" }],
+    "codedeploy:StopDeployment": [{ action: "codedeploy:StopDeployment", arn: "*" }],
+    "lambda:GetAlias": [
+      { action: "lambda:GetAlias", arn: `${fn}:${names.aliasName}` },
+      { action: "lambda:GetAlias", arn: fn },
+    ],
+    "lambda:ListVersionsByFunction": [{ action: "lambda:ListVersionsByFunction", arn: fn }],
+    "sns:Publish": [
+      {
+        action: "sns:Publish",
+        arn: `arn:aws:sns:${region}:${account}:${prefixOf(config.stage)}-alarms`,
+      },
+    ],
+    "logs:FilterLogEvents": [
+      {
+        action: "logs:FilterLogEvents",
+        arn: `arn:aws:logs:${region}:${account}:log-group:${recorder}`,
+      },
+      {
+        action: "logs:FilterLogEvents",
+        arn: `arn:aws:logs:${region}:${account}:log-group:${recorder}:*`,
+      },
+    ],
+  };
+}
+
+describe("the AWS SDK calls of the CI tools", () => {
+  const commands = sdkCommandsOfCiTools();
+
+  it("are found in tools/release, tools/ci and tools/dora", () => {
+    expect(commands.map((command) => command.action)).toEqual(
+      expect.arrayContaining([
+        "codedeploy:CreateDeployment",
+        "sns:Publish",
+        "logs:FilterLogEvents",
+      ]),
+    );
+  });
+
+  describe.each(STAGE_NAMES)("in %s", (stage) => {
+    it("are each allowed to the deploy role on this stage's resources", () => {
+      const statements = deployStatementsOf(stacks[stage] ?? {}, stage);
+      const needs = sdkNeeds(STAGES[stage]);
+      const problems = commands.flatMap(({ command, action, file }) => {
+        const calls = needs[action];
+        if (!calls) return [`${file}: ${command} has no entry in sdkNeeds; decide its resources`];
+        return calls
+          .filter((need) => !allows(statements, need.action, need.arn, need.context))
+          .map((need) => `${file}: ${command} needs ${need.action} on ${need.arn}`);
+      });
+
+      expect(problems).toEqual([]);
+    });
+
+    it("reach only the recorder's log group of this stage for the DORA report", () => {
+      const statements = deployStatementsOf(stacks[stage] ?? {}, stage);
+      const { id: account, region } = STAGES[stage].account;
+      const logGroup = (name: string) => `arn:aws:logs:${region}:${account}:log-group:${name}`;
+
+      expect(
+        allows(statements, "logs:FilterLogEvents", logGroup(`/aws/lambda/${prefixOf(stage)}`)),
+      ).toBe(false);
+      expect(allows(statements, "logs:FilterLogEvents", logGroup("/aws/lambda/other"))).toBe(false);
+    });
+  });
+});
+
+describe.each(STAGE_NAMES)("the account-wide actions of the %s CI roles", (stage) => {
+  it('appear only with Resource "*" (an ARN never matches an action without a resource type)', () => {
+    const named = ciRoleNames(stage)
+      .flatMap((role) => policyStatementsOf(stage, role))
+      .filter((statement) => !list(statement.Resource).includes("*"))
+      .flatMap((statement) => list(statement.Action))
+      .filter((action) => action in CI_ACCOUNT_WIDE_ACTIONS && action !== "kms:CreateKey");
+
+    expect(named).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The state bucket (shared account) and the stage accounts' CI roles and administrators.
+// ---------------------------------------------------------------------------------------------
+
+interface Caller {
+  readonly account: string;
+  readonly roleName: string;
+}
+
+/**
+ * Whether the state bucket's policy lets `caller` do `action` on `arn` (the cross-account half
+ * of the decision; the caller's own IAM policy is the other half). An account-root principal
+ * matches any principal of that account, as S3 evaluates it.
+ */
+function bucketAllows(caller: Caller, action: string, arn: string, context: Context = {}) {
+  const bucketPolicy = Object.values(stacks.shared?.resource?.aws_s3_bucket_policy ?? {})[0];
+  const statements = (JSON.parse(String(bucketPolicy?.policy)) as { Statement: Statement[] })
+    .Statement;
+  const principalArn = `arn:aws:iam::${caller.account}:role/${caller.roleName}`;
+  const full = { ...context, "aws:PrincipalArn": principalArn, "aws:SecureTransport": "true" };
+  const matching = statements.filter(
+    (statement) =>
+      (statement.Principal === ("*" as unknown) ||
+        list(statement.Principal?.AWS).some(
+          (principal) =>
+            principal === principalArn || principal === `arn:aws:iam::${caller.account}:root`,
+        )) &&
+      statementMatches(statement, action, arn, full),
+  );
+  return matching.some((s) => s.Effect === "Allow") && !matching.some((s) => s.Effect === "Deny");
+}
+
+/** Each stack's S3 backend, read from the synthesized stacks (not from config). */
+function backendOf(stack: string): { bucket: string; key: string } {
+  const backend = stacks[stack]?.terraform?.backend?.s3;
+  if (!backend) throw new Error(`stack ${stack} has no S3 backend`);
+  return backend;
+}
+
+describe.each(STAGE_NAMES)("the state bucket, for the %s stage", (stage) => {
+  const account = STAGES[stage].account.id;
+  const plan = { account, roleName: `${prefixOf(stage)}-ci-plan` };
+  const deploy = { account, roleName: `${prefixOf(stage)}-ci-deploy` };
+  const administrator = { account, roleName: "OrganizationAccountAccessRole" };
+  const objectArn = (key: string) => `arn:aws:s3:::${backendOf(stage).bucket}/${key}`;
+  const otherKeys = () =>
+    Object.keys(stacks)
+      .filter((name) => name !== stage && name !== `bootstrap-${stage}`)
+      .map((name) => backendOf(name).key);
+
+  it("is the bucket the stage stack keeps its state in", () => {
+    expect(backendOf(stage).bucket).toBe(backendOf("shared").bucket);
+  });
+
+  it("lets the plan role read the state and take the lock, but not write the state", () => {
+    const { key } = backendOf(stage);
+
+    expect(bucketAllows(plan, "s3:GetObject", objectArn(key))).toBe(true);
+    expect(
+      bucketAllows(plan, "s3:ListBucket", `arn:aws:s3:::${backendOf(stage).bucket}`, {
+        "s3:prefix": key,
+      }),
+    ).toBe(true);
+    for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) {
+      expect(bucketAllows(plan, action, objectArn(`${key}.tflock`)), action).toBe(true);
+    }
+    expect(bucketAllows(plan, "s3:PutObject", objectArn(key))).toBe(false);
+    expect(bucketAllows(plan, "s3:DeleteObject", objectArn(key))).toBe(false);
+  });
+
+  it("lets the deploy role read and write the state and its lock, but not delete the state", () => {
+    const { key } = backendOf(stage);
+
+    expect(bucketAllows(deploy, "s3:GetObject", objectArn(key))).toBe(true);
+    expect(bucketAllows(deploy, "s3:PutObject", objectArn(key))).toBe(true);
+    expect(bucketAllows(deploy, "s3:PutObject", objectArn(`${key}.tflock`))).toBe(true);
+    expect(bucketAllows(deploy, "s3:DeleteObject", objectArn(`${key}.tflock`))).toBe(true);
+    expect(bucketAllows(deploy, "s3:DeleteObject", objectArn(key))).toBe(false);
+  });
+
+  it("keeps every other stack's state (other stages, shared, bootstraps) out of its CI roles' reach", () => {
+    const reachable = otherKeys().flatMap((key) =>
+      [plan, deploy].flatMap((role) =>
+        ["s3:GetObject", "s3:PutObject"]
+          .filter((action) => bucketAllows(role, action, objectArn(key)))
+          .map((action) => `${role.roleName}: ${action} on ${key}`),
+      ),
+    );
+
+    expect(reachable).toEqual([]);
+  });
+
+  it("lets administrators of the stage's account apply its stage and bootstrap stacks", () => {
+    const keys = [backendOf(stage).key];
+    if (stacks[`bootstrap-${stage}`]) keys.push(backendOf(`bootstrap-${stage}`).key);
+
+    for (const key of keys) {
+      for (const action of ["s3:GetObject", "s3:PutObject"]) {
+        expect(bucketAllows(administrator, action, objectArn(key)), `${action} ${key}`).toBe(true);
+        expect(bucketAllows(administrator, action, objectArn(`${key}.tflock`))).toBe(true);
+      }
+    }
+  });
+
+  it("keeps other stacks' state out of reach of the stage account's administrators", () => {
+    // The shared account administers the bucket through its own IAM policies, not this policy.
+    if (account === PROJECT.shared.account.id) return;
+    const reachable = otherKeys().filter((key) =>
+      bucketAllows(administrator, "s3:GetObject", objectArn(key)),
+    );
+
+    expect(reachable).toEqual([]);
+  });
+});
+
+describe("the state bucket policy", () => {
+  const statements = () => {
+    const bucketPolicy = Object.values(stacks.shared?.resource?.aws_s3_bucket_policy ?? {})[0];
+    return (JSON.parse(String(bucketPolicy?.policy)) as { Statement: Statement[] }).Statement;
+  };
+
+  it("names only account roots as principals: the CI roles do not exist when it is written", () => {
+    const principals = statements()
+      .filter((statement) => statement.Effect === "Allow")
+      .flatMap((statement) => list(statement.Principal?.AWS));
+
+    expect(principals.length).toBeGreaterThan(0);
+    for (const principal of principals) expect(principal).toMatch(/^arn:aws:iam::\d{12}:root$/);
+  });
+
+  it("scopes every grant to a stage's own folder", () => {
+    for (const statement of statements().filter((s) => s.Effect === "Allow")) {
+      const stage = STAGE_NAMES.find((name) => statement.Sid?.toLowerCase().startsWith(name));
+      const objects = list(statement.Resource).filter((arn) => arn.includes("/"));
+      const prefixes = list(statement.Condition?.StringLike?.["s3:prefix"]);
+
+      expect(stage, statement.Sid).toBeDefined();
+      for (const path of [
+        ...objects.map((arn) => arn.split("/").slice(1).join("/")),
+        ...prefixes,
+      ]) {
+        expect(path, statement.Sid).toMatch(new RegExp(`^(stages|bootstrap)/${stage}/`));
+      }
+      expect(objects.length + prefixes.length, statement.Sid).toBeGreaterThan(0);
+    }
+  });
+
+  it("refuses a state key whose folder is not named after its stage", () => {
+    expect(stateFolder("dev", "stages/dev/terraform.tfstate")).toBe("stages/dev/");
+    expect(() => stateFolder("dev", "dev.tfstate")).toThrow(/not in a folder named after/);
+    expect(() => stateFolder("dev", "stages/terraform.tfstate")).toThrow();
+  });
+});

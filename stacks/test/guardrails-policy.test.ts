@@ -1,0 +1,213 @@
+/**
+ * The pure IAM policy analysis behind ALC004 and ALC012: normalisation of both policy shapes and
+ * the checks themselves, without CDKTF.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  ACCOUNT_WIDE_ACTIONS,
+  isServiceWideAction,
+  type NormalizedStatement,
+  permissionPolicyProblems,
+  principalPolicyProblems,
+  statementsFromPolicyDocumentBlocks,
+  statementsFromPolicyJson,
+  UnreadablePolicyError,
+} from "../guardrails/iam-policy";
+
+function makeStatement(overrides: Partial<NormalizedStatement> = {}): NormalizedStatement {
+  return {
+    sid: undefined,
+    effect: "Allow",
+    actions: ["s3:GetObject"],
+    notActions: [],
+    resources: ["arn:aws:s3:::bucket/*"],
+    notResources: [],
+    principals: [],
+    notPrincipals: [],
+    conditionKeys: [],
+    ...overrides,
+  };
+}
+
+describe("statementsFromPolicyJson", () => {
+  it("turns single values into lists, '*' principals into AWS '*', condition keys to lower case", () => {
+    const [statement] = statementsFromPolicyJson({
+      Version: "2012-10-17",
+      Statement: {
+        Sid: "One",
+        Effect: "Allow",
+        Principal: "*",
+        Action: "sns:Publish",
+        Resource: "arn:aws:sns:eu-west-1:222222222222:t",
+        Condition: { StringEquals: { "aws:SourceAccount": "222222222222" } },
+      },
+    });
+
+    expect(statement).toEqual(
+      makeStatement({
+        sid: "One",
+        actions: ["sns:Publish"],
+        resources: ["arn:aws:sns:eu-west-1:222222222222:t"],
+        principals: [{ type: "AWS", identifiers: ["*"] }],
+        conditionKeys: ["aws:sourceaccount"],
+      }),
+    );
+  });
+
+  it.each([
+    ["not an object", "[]", "the policy is not a JSON object"],
+    ["an Effect that is neither Allow nor Deny", { Statement: [{ Effect: "allow" }] }, "Effect"],
+    ["an Action that is a number", { Statement: [{ Effect: "Allow", Action: 3 }] }, "Action"],
+  ])("rejects a policy with %s, naming the field", (_, policy, field) => {
+    expect(() => statementsFromPolicyJson(policy)).toThrow(UnreadablePolicyError);
+    expect(() => statementsFromPolicyJson(policy)).toThrow(field);
+  });
+});
+
+describe("statementsFromPolicyDocumentBlocks", () => {
+  it("reads aws_iam_policy_document blocks, with Allow as the default effect", () => {
+    const statements = statementsFromPolicyDocumentBlocks({
+      statement: [
+        {
+          actions: ["cloudwatch:PutMetricData"],
+          resources: ["*"],
+          condition: [
+            { test: "StringEquals", variable: "cloudwatch:namespace", values: ["Project/DORA"] },
+          ],
+        },
+        {
+          effect: "Deny",
+          not_actions: ["iam:*"],
+          principals: [{ type: "AWS", identifiers: ["*"] }],
+        },
+      ],
+    });
+
+    expect(statements).toEqual([
+      makeStatement({
+        actions: ["cloudwatch:PutMetricData"],
+        resources: ["*"],
+        conditionKeys: ["cloudwatch:namespace"],
+      }),
+      makeStatement({
+        effect: "Deny",
+        actions: [],
+        notActions: ["iam:*"],
+        resources: [],
+        principals: [{ type: "AWS", identifiers: ["*"] }],
+      }),
+    ]);
+  });
+});
+
+describe("isServiceWideAction", () => {
+  it.each(["*", "s3:*", "*:GetObject", "iam*:List"])("treats %s as service-wide", (action) => {
+    expect(isServiceWideAction(action)).toBe(true);
+  });
+
+  it.each(["s3:GetObject", "s3:Get*", "logs:Create*", "sts:AssumeRole"])(
+    "treats %s as scoped",
+    (action) => {
+      expect(isServiceWideAction(action)).toBe(false);
+    },
+  );
+
+  it("flags every Allow of '<service>:*', whatever the resources", () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/),
+        fc.array(fc.constantFrom("*", "arn:aws:s3:::b", "arn:aws:sns:eu-west-1:1:t"), {
+          minLength: 1,
+        }),
+        (service, resources) => {
+          const problems = permissionPolicyProblems([
+            makeStatement({ actions: [`${service}:*`], resources }),
+          ]);
+          return problems.some((problem) => problem.includes(`"${service}:*"`));
+        },
+      ),
+    );
+  });
+});
+
+describe("permissionPolicyProblems", () => {
+  it('accepts every allow-listed account-wide action on "*" when its condition is present', () => {
+    const statements = ACCOUNT_WIDE_ACTIONS.map((entry) =>
+      makeStatement({
+        actions: [entry.action],
+        resources: ["*"],
+        conditionKeys: entry.requiredCondition
+          ? [
+              entry.requiredCondition.endsWith("/")
+                ? `${entry.requiredCondition}stage`
+                : entry.requiredCondition,
+            ]
+          : [],
+      }),
+    );
+
+    expect(permissionPolicyProblems(statements)).toEqual([]);
+  });
+
+  it("compares actions case-insensitively, as IAM does", () => {
+    const statement = makeStatement({ actions: ["ECR:getAuthorizationToken"], resources: ["*"] });
+
+    expect(permissionPolicyProblems([statement])).toEqual([]);
+  });
+
+  it('refuses kms:CreateKey on "*" without a request-tag condition', () => {
+    const statement = makeStatement({ actions: ["kms:CreateKey"], resources: ["*"] });
+
+    expect(permissionPolicyProblems([statement])).toEqual([
+      expect.stringContaining('"kms:CreateKey" on Resource "*"'),
+    ]);
+  });
+
+  it("names only the actions that may not use Resource '*' in a mixed statement", () => {
+    const statement = makeStatement({
+      sid: "Mixed",
+      actions: ["xray:PutTraceSegments", "lambda:InvokeFunction"],
+      resources: ["*"],
+    });
+
+    expect(permissionPolicyProblems([statement])).toEqual([
+      'statement "Mixed" allows "lambda:InvokeFunction" on Resource "*" (not an account-wide action, or missing the condition the allow-list requires)',
+    ]);
+  });
+
+  it("refuses NotResource with Allow", () => {
+    const statement = makeStatement({ resources: [], notResources: ["arn:aws:s3:::secret"] });
+
+    expect(permissionPolicyProblems([statement])).toEqual([
+      "statement 1 uses NotResource with Allow (grants every other resource)",
+    ]);
+  });
+});
+
+describe("principalPolicyProblems", () => {
+  it('refuses Principal "*" without a condition and NotPrincipal with Allow', () => {
+    const problems = principalPolicyProblems([
+      makeStatement({ principals: [{ type: "AWS", identifiers: ["*"] }] }),
+      makeStatement({ notPrincipals: [{ type: "AWS", identifiers: ["arn:aws:iam::1:root"] }] }),
+    ]);
+
+    expect(problems).toEqual([
+      'statement 1 allows Principal "*" without a condition',
+      "statement 2 uses NotPrincipal with Allow (trusts everyone else)",
+    ]);
+  });
+
+  it("accepts named principals, conditioned '*' and Deny statements", () => {
+    const problems = principalPolicyProblems([
+      makeStatement({ principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }] }),
+      makeStatement({
+        principals: [{ type: "AWS", identifiers: ["*"] }],
+        conditionKeys: ["aws:sourcearn"],
+      }),
+      makeStatement({ effect: "Deny", principals: [{ type: "AWS", identifiers: ["*"] }] }),
+    ]);
+
+    expect(problems).toEqual([]);
+  });
+});

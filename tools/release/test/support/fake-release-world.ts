@@ -1,0 +1,232 @@
+/**
+ * A scripted Lambda + CodeDeploy for the release command's end-to-end tests, served by the
+ * in-process fake endpoint. Each GetDeployment call moves the deployment one frame forward, so a
+ * test lays out the whole story (shifting, hooks, failure, rollback) as a list of frames.
+ */
+import { STAGES } from "../../../../stacks/config";
+import { deliveryNames } from "../../../../stacks/names";
+import { epochSeconds, type FakeAwsEndpoint, FakeAwsError } from "./fake-aws-endpoint";
+
+export const DEV = deliveryNames(STAGES.dev);
+export const DEPLOYMENT_ID = "d-TEST0000001";
+
+export interface Frame {
+  readonly status: string;
+  readonly weight?: number;
+  readonly events?: Readonly<Record<string, string>>;
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly rollbackDeploymentId?: string;
+  readonly rollbackMessage?: string;
+}
+
+export interface ReleaseScenario {
+  readonly aliasVersion?: string;
+  readonly additionalWeights?: Readonly<Record<string, number>>;
+  readonly publishedVersions?: readonly string[];
+  readonly frames?: readonly Frame[];
+  /** Deployments ListDeployments reports as active. */
+  readonly activeDeployments?: readonly string[];
+  /** The function does not exist (stack not deployed). */
+  readonly functionMissing?: boolean;
+}
+
+const HOOKS_PENDING = {
+  BeforeAllowTraffic: "Pending",
+  AllowTraffic: "Pending",
+  AfterAllowTraffic: "Pending",
+};
+
+/** A linear release: hooks, then 10% → 50% → 100%, then success. */
+export const SUCCESS_FRAMES: readonly Frame[] = [
+  { status: "Created" },
+  {
+    status: "InProgress",
+    weight: 0,
+    events: { ...HOOKS_PENDING, BeforeAllowTraffic: "InProgress" },
+  },
+  {
+    status: "InProgress",
+    weight: 0.1,
+    events: { ...HOOKS_PENDING, BeforeAllowTraffic: "Succeeded", AllowTraffic: "InProgress" },
+  },
+  {
+    status: "InProgress",
+    weight: 0.5,
+    events: { ...HOOKS_PENDING, BeforeAllowTraffic: "Succeeded", AllowTraffic: "InProgress" },
+  },
+  {
+    status: "InProgress",
+    weight: 1,
+    events: {
+      BeforeAllowTraffic: "Succeeded",
+      AllowTraffic: "Succeeded",
+      AfterAllowTraffic: "InProgress",
+    },
+  },
+  {
+    status: "Succeeded",
+    weight: 1,
+    events: {
+      BeforeAllowTraffic: "Succeeded",
+      AllowTraffic: "Succeeded",
+      AfterAllowTraffic: "Succeeded",
+    },
+  },
+];
+
+export class FakeReleaseWorld {
+  private served = 0;
+  readonly createdAt = new Date(Date.now() - 1000);
+
+  constructor(
+    readonly endpoint: FakeAwsEndpoint,
+    scenario: ReleaseScenario = {},
+  ) {
+    endpoint.reset();
+    const functionName = DEV.functionName;
+    const published = scenario.publishedVersions ?? ["1", "2", "3", "4", "5", "6", "7", "8"];
+    const frames = scenario.frames ?? SUCCESS_FRAMES;
+    const current = () =>
+      frames[Math.min(Math.max(this.served - 1, 0), frames.length - 1)] as Frame;
+    const requireFunction = (name: string | undefined) => {
+      if (scenario.functionMissing || name !== functionName) {
+        throw new FakeAwsError(404, "ResourceNotFoundException", `Function not found: ${name}`);
+      }
+    };
+    const requireDeployment = (id: unknown) => {
+      if (id !== DEPLOYMENT_ID) {
+        throw new FakeAwsError(
+          400,
+          "DeploymentDoesNotExistException",
+          `no deployment ${String(id)}`,
+        );
+      }
+    };
+
+    endpoint
+      .route(
+        "GetAlias",
+        "GET",
+        "/2015-03-31/functions/{FunctionName}/aliases/{Name}",
+        ({ params }) => {
+          requireFunction(params.FunctionName);
+          return {
+            body: {
+              AliasArn: `arn:aws:lambda:eu-west-1:111111111111:function:${functionName}:${params.Name}`,
+              Name: params.Name,
+              FunctionVersion: scenario.aliasVersion ?? "7",
+              ...(scenario.additionalWeights
+                ? { RoutingConfig: { AdditionalVersionWeights: scenario.additionalWeights } }
+                : {}),
+            },
+          };
+        },
+      )
+      .route(
+        "ListVersionsByFunction",
+        "GET",
+        "/2015-03-31/functions/{FunctionName}/versions",
+        ({ params, query }) => {
+          requireFunction(params.FunctionName);
+          // Pages of three, to prove the command follows NextMarker.
+          const all = ["$LATEST", ...published];
+          const start = Number(query.get("Marker") ?? "0");
+          const page = all.slice(start, start + 3);
+          const next = start + 3 < all.length ? String(start + 3) : undefined;
+          return {
+            body: {
+              Versions: page.map((version) => ({ FunctionName: functionName, Version: version })),
+              ...(next ? { NextMarker: next } : {}),
+            },
+          };
+        },
+      )
+      .target("CodeDeploy_20141006.CreateDeployment", ({ json }) => {
+        if (json.applicationName !== DEV.applicationName) {
+          throw new FakeAwsError(400, "ApplicationDoesNotExistException", "No application found");
+        }
+        if (json.deploymentGroupName !== DEV.deploymentGroupName) {
+          throw new FakeAwsError(
+            400,
+            "DeploymentGroupDoesNotExistException",
+            "No deployment group",
+          );
+        }
+        return { body: { deploymentId: DEPLOYMENT_ID } };
+      })
+      .target("CodeDeploy_20141006.GetDeployment", ({ json }) => {
+        requireDeployment(json.deploymentId);
+        this.served += 1;
+        const frame = current();
+        const finished = ["Succeeded", "Failed", "Stopped"].includes(frame.status);
+        return {
+          body: {
+            deploymentInfo: {
+              deploymentId: DEPLOYMENT_ID,
+              applicationName: DEV.applicationName,
+              deploymentGroupName: DEV.deploymentGroupName,
+              status: frame.status,
+              createTime: epochSeconds(this.createdAt),
+              ...(finished ? { completeTime: epochSeconds(new Date()) } : {}),
+              ...(frame.error ? { errorInformation: frame.error } : {}),
+              ...(frame.rollbackDeploymentId
+                ? {
+                    rollbackInfo: {
+                      rollbackDeploymentId: frame.rollbackDeploymentId,
+                      rollbackMessage: frame.rollbackMessage,
+                    },
+                  }
+                : {}),
+            },
+          },
+        };
+      })
+      .target("CodeDeploy_20141006.ListDeploymentTargets", ({ json }) => {
+        requireDeployment(json.deploymentId);
+        return {
+          body: { targetIds: current().weight === undefined ? [] : [`${functionName}:live`] },
+        };
+      })
+      .target("CodeDeploy_20141006.GetDeploymentTarget", ({ json }) => {
+        requireDeployment(json.deploymentId);
+        const frame = current();
+        return {
+          body: {
+            deploymentTarget: {
+              deploymentTargetType: "LambdaTarget",
+              lambdaTarget: {
+                deploymentId: DEPLOYMENT_ID,
+                targetId: json.targetId,
+                status: frame.status,
+                lifecycleEvents: Object.entries(frame.events ?? {}).map(([name, status]) => ({
+                  lifecycleEventName: name,
+                  status,
+                })),
+                lambdaFunctionInfo: {
+                  functionName,
+                  functionAlias: "live",
+                  currentVersion: scenario.aliasVersion ?? "7",
+                  targetVersion: published.at(-1),
+                  targetVersionWeight: frame.weight ?? 0,
+                },
+              },
+            },
+          },
+        };
+      })
+      .target("CodeDeploy_20141006.ListDeployments", ({ json }) => {
+        if (json.deploymentGroupName !== DEV.deploymentGroupName) {
+          throw new FakeAwsError(
+            400,
+            "DeploymentGroupDoesNotExistException",
+            "No deployment group",
+          );
+        }
+        return { body: { deployments: [...(scenario.activeDeployments ?? [])] } };
+      })
+      .target("CodeDeploy_20141006.StopDeployment", ({ json }) => {
+        requireDeployment(json.deploymentId);
+        return { body: { status: "Pending", statusMessage: "Stop request is pending" } };
+      });
+  }
+}
