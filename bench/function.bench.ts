@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { build } from "esbuild";
 import { bundleOptions } from "../function/build.js";
+import { median } from "./stats";
 
 const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
 const indexBundle = join(root, "function/dist/index.mjs");
@@ -104,14 +105,6 @@ function report(figure: Figure): void {
   console.log(
     `${figure.name.padEnd(48)} ${figure.value.padStart(14)}   budget ${figure.budget.padEnd(18)} ${verdict}`,
   );
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? Number.NaN)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 function measureWarm(bundle: string, env: Record<string, string> = {}) {

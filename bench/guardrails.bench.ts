@@ -22,6 +22,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { median } from "./stats";
 
 // Read by every TerraformStack constructor, so it must be set before any stack exists.
 process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = "1";
@@ -30,14 +31,6 @@ const IN_PROCESS_WARMUP = 3;
 const IN_PROCESS_RUNS = 21;
 const FRESH_PROCESS_RUNS = 9;
 const BUDGET = 0.1;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
 
 async function synthOnce(outdir: string, guardrails: boolean): Promise<number> {
   const { buildApp } = await import("../stacks/app");

@@ -19,20 +19,13 @@ import {
   resolveOfflineToolchain,
   synthesizeStacks,
 } from "../stacks/test/support/offline-plan";
+import { median } from "./stats";
 
 const SYNTH_RUNS = 5;
 const SYNTH_BUDGET_MS = 3000;
 // No target in the issue, and the figure swings 2-3x with the load of the shared 2 cores: the
 // budget is printed to flag a plan that grew several times slower, but does not fail the run.
 const PLAN_BUDGET_MS = 20_000;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
 
 function verdict(value: number, budget: number): string {
   return value <= budget ? "within budget" : "OVER BUDGET";

@@ -1,20 +1,11 @@
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import type { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { Construct } from "constructs";
+import type { StageConfig } from "../config";
 import { AlarmTopic } from "./alarm-topic";
 
-/** What the alarms compare against; the stage config's `alarms` block has this shape. */
-export interface AlarmThresholds {
-  readonly errorsPerMinute: number;
-  readonly throttlesPerMinute: number;
-  readonly p99DurationMs: number;
-  readonly url5xxPerMinute: number;
-  /** Fraction (0-1) of the concurrency limit at which the concurrency alarm fires. */
-  readonly concurrencyUtilization: number;
-  /** Used as the limit when the function has no reserved concurrency. */
-  readonly accountConcurrencyLimit: number;
-  readonly evaluationPeriods: number;
-}
+/** What the alarms compare against: the stage config's `alarms` block. */
+export type AlarmThresholds = StageConfig["alarms"];
 
 export type TreatMissingData = "notBreaching" | "breaching" | "ignore" | "missing";
 
