@@ -480,11 +480,16 @@ export function deployPolicyStatements(props: CiRolesProps): PolicyStatement[] {
     },
     {
       // Tags set at creation are authorised before the key carries them: match the request.
+      // A key that already carries a stage tag must carry this stage's, so the role cannot
+      // re-tag another stage's key into its reach (the keys of ManageStageKeys are tag-scoped).
       Sid: "TagStageKeys",
       Effect: "Allow",
       Action: "kms:TagResource",
       Resource: arns.kmsKeys,
-      Condition: stageTagCondition(props, "aws:RequestTag"),
+      Condition: {
+        ...stageTagCondition(props, "aws:RequestTag"),
+        StringEqualsIfExists: { "aws:ResourceTag/stage": props.stage },
+      },
     },
     {
       Sid: "ManageStageKeys",

@@ -360,6 +360,8 @@ function conditionHolds(condition: Statement["Condition"], context: Context): bo
       switch (operator) {
         case "StringEquals":
           return actual !== undefined && values.includes(actual[1]);
+        case "StringEqualsIfExists":
+          return actual === undefined || values.includes(actual[1]);
         case "StringLike":
         case "ArnLike":
           return actual !== undefined && values.some((value) => glob(value, actual[1]));
@@ -726,6 +728,26 @@ describe.each(STAGE_NAMES)("the %s deploy role applies every resource of its sta
     );
 
     expect(reachable.map((need) => `${need.action} on ${need.arn}`)).toEqual([]);
+  });
+});
+
+describe.each(STAGE_NAMES)("the %s deploy role and KMS key tags", (stage) => {
+  const other = STAGE_NAMES.find((name) => name !== stage) as StageName;
+  const statements = () => deployStatementsOf(stacks[stage] ?? {}, stage);
+  const key = `arn:aws:kms:${STAGES[stage].account.region}:${STAGES[stage].account.id}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+  const request = (tagStage: string) => ({
+    "aws:RequestTag/stage": tagStage,
+    "aws:RequestTag/project": STAGES[stage].tags.project ?? "",
+  });
+
+  it("may tag a key it is creating (no stage tag yet) with its own stage", () => {
+    expect(allows(statements(), "kms:TagResource", key, request(stage))).toBe(true);
+  });
+
+  it(`may not re-tag a key of ${other} into its own stage's reach`, () => {
+    const context = { ...request(stage), "aws:ResourceTag/stage": other };
+
+    expect(allows(statements(), "kms:TagResource", key, context)).toBe(false);
   });
 });
 
