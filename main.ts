@@ -19,6 +19,13 @@ function isConfigurationProblem(error: unknown): error is Error {
 
 try {
   buildApp().synth();
+  if (!process.env.IMAGE_DIGEST) {
+    // Synth without a digest is fine for a look at the plan; a test or prod deploy should pin one.
+    console.warn(
+      `note: test and prod name the image by tag (${process.env.IMAGE_TAG || "unreleased"}); ` +
+        "set IMAGE_DIGEST (sha256:...) to deploy exactly the image that was tested",
+    );
+  }
 } catch (error) {
   if (isConfigurationProblem(error)) {
     console.error(`synth stopped: ${error.message}`);

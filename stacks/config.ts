@@ -78,8 +78,10 @@ export interface StageConfig {
     /** Fraction (0-1) of the concurrency limit at which the concurrency alarm fires. */
     readonly concurrencyUtilization: number;
     /**
-     * The account's concurrent executions limit, used when the function has no reserved
-     * concurrency. New accounts start at a low soft limit: the v2 service hit it at 150-180 users.
+     * The account's concurrent executions limit (Service Quotas: Lambda, "Concurrent
+     * executions"; set it to your account's value), used when the function has no reserved
+     * concurrency: the alarm then watches the account-wide `ConcurrentExecutions`. New accounts
+     * start at a low soft limit: the v2 service hit it at 150-180 users.
      */
     readonly accountConcurrencyLimit: number;
     /** Consecutive one-minute periods that must breach before a steady-state alarm fires. */
@@ -305,12 +307,15 @@ export function doraRecorderNames(config: StageConfig): {
   readonly logGroupName: string;
   /** Every steady-state alarm of the stage is named `<project>-<stage>-<what>`. */
   readonly alarmNamePrefix: string;
+  /** The DynamoDB table where the recorder claims each event once, across containers. */
+  readonly idempotencyTableName: string;
 } {
   const functionName = resourceName(config, "dora-recorder");
   return {
     functionName,
     logGroupName: `/aws/lambda/${functionName}`,
     alarmNamePrefix: `${resourceName(config)}-`,
+    idempotencyTableName: resourceName(config, "dora-idempotency"),
   };
 }
 
@@ -528,6 +533,12 @@ export function selectImage(env: Readonly<Record<string, string | undefined>>): 
   }
   if (digest !== undefined && !IMAGE_DIGEST.test(digest)) {
     throw new Error(`IMAGE_DIGEST must look like sha256:<64 hex digits>, got "${digest}"`);
+  }
+  if (digest !== undefined && !env.IMAGE_TAG?.trim()) {
+    // The tag is the function's VERSION: a digest alone would report "unreleased" in every answer.
+    throw new Error(
+      "IMAGE_DIGEST is set but IMAGE_TAG is not: set IMAGE_TAG to the tag the image was pushed as (it becomes the function's VERSION)",
+    );
   }
   const repositoryUrl = ecrRepositoryUrl();
   return {

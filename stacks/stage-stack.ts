@@ -16,6 +16,7 @@ import { DoraDashboard } from "./constructs/dora-dashboard";
 import { DoraRecorder } from "./constructs/dora-recorder";
 import { ProgressiveDelivery } from "./constructs/progressive-delivery";
 import { ServiceAlarms } from "./constructs/service-alarms";
+import { LIVE_ALIAS } from "./names";
 
 /** The provider constraint: the bindings are for 5.99; the offline mirror holds 5.100. */
 export const AWS_PROVIDER_VERSION = "~> 5.99";
@@ -74,7 +75,7 @@ export class StageStack extends TerraformStack {
     this.addOverride("terraform.backend.s3.use_lockfile", true);
 
     const functionName = resourceName(config);
-    const aliasName = "live";
+    const aliasName = LIVE_ALIAS;
     this.service = new ContainerFunction(this, "service", {
       functionName,
       accountId: config.account.id,

@@ -292,6 +292,21 @@ const EVENTS_WRITE = [
   "events:TagResource",
   "events:UntagResource",
 ];
+/** The DORA recorder's idempotency table (aws_dynamodb_table). */
+const DYNAMODB_READ = [
+  "dynamodb:DescribeTable",
+  "dynamodb:DescribeTimeToLive",
+  "dynamodb:DescribeContinuousBackups",
+  "dynamodb:ListTagsOfResource",
+];
+const DYNAMODB_WRITE = [
+  "dynamodb:CreateTable",
+  "dynamodb:UpdateTable",
+  "dynamodb:DeleteTable",
+  "dynamodb:UpdateTimeToLive",
+  "dynamodb:TagResource",
+  "dynamodb:UntagResource",
+];
 
 /**
  * The ARNs of one stage's resources, by name: `<prefix>` itself and `<prefix>-*` (never a bare
@@ -330,6 +345,7 @@ export function stageResourceArns(props: CiRolesProps) {
       `arn:aws:codedeploy:${region}:${account}:deploymentconfig:CodeDeployDefault.*`,
     ],
     rules: named(`arn:aws:events:${region}:${account}:rule/`),
+    tables: [`arn:aws:dynamodb:${region}:${account}:table/${prefix}-*`],
     /** FilterLogEvents authorises on `log-group:<name>`; some tools send `log-group:<name>:*`. */
     doraRecords: [
       `arn:aws:logs:${region}:${account}:log-group:${props.doraRecordLogGroupName}`,
@@ -407,6 +423,7 @@ export function planPolicyStatements(props: CiRolesProps): PolicyStatement[] {
       Resource: [...arns.codedeploy, ...arns.codedeployPredefinedConfigs],
     },
     { Sid: "ReadRules", Effect: "Allow", Action: EVENTS_READ, Resource: arns.rules },
+    { Sid: "ReadTables", Effect: "Allow", Action: DYNAMODB_READ, Resource: arns.tables },
   ];
 }
 
@@ -507,6 +524,17 @@ export function deployPolicyStatements(props: CiRolesProps): PolicyStatement[] {
     },
     { Sid: "ManageAlarms", Effect: "Allow", Action: CLOUDWATCH_WRITE, Resource: arns.alarms },
     {
+      // The release resets a canary alarm whose ALARM predates its re-pointing at the new version
+      // (tools/release/canary-alarms.ts); no other alarm's state. Names as in stacks/names.ts.
+      Sid: "ResetStaleCanaryAlarms",
+      Effect: "Allow",
+      Action: "cloudwatch:SetAlarmState",
+      Resource: ["canary-errors", "canary-p99-duration"].map(
+        (suffix) =>
+          `arn:aws:cloudwatch:${props.region}:${props.accountId}:alarm:${props.resourcePrefix}-${suffix}`,
+      ),
+    },
+    {
       Sid: "ManageDashboards",
       Effect: "Allow",
       Action: ["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"],
@@ -540,6 +568,7 @@ export function deployPolicyStatements(props: CiRolesProps): PolicyStatement[] {
       Resource: arns.doraRecords,
     },
     { Sid: "ManageRules", Effect: "Allow", Action: EVENTS_WRITE, Resource: arns.rules },
+    { Sid: "ManageTables", Effect: "Allow", Action: DYNAMODB_WRITE, Resource: arns.tables },
     {
       // Lambda checks that whoever creates or updates an image function can read the image.
       Sid: "PullSharedImage",

@@ -1,5 +1,6 @@
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Construct } from "constructs";
@@ -17,6 +18,13 @@ import { policyDocument } from "./policy-document";
 
 /** `image_config.command` of the recorder: function/dist/recorder.mjs, export `handler`. */
 export const RECORDER_COMMAND = "recorder.handler";
+
+/**
+ * The idempotency table's hash key and TTL attribute, as function/src/recorder/claims.ts writes
+ * them (the function bundle cannot import the stacks, so the two are kept equal by tests).
+ */
+export const IDEMPOTENCY_KEY_ATTRIBUTE = "id";
+export const IDEMPOTENCY_EXPIRY_ATTRIBUTE = "expiresAt";
 
 /** The CodeDeploy states that end a deployment; the recorder turns each into a record. */
 export const FINAL_DEPLOYMENT_STATES = ["SUCCESS", "FAILURE", "STOP"] as const;
@@ -36,11 +44,13 @@ export interface DoraRecorderProps {
  * that EventBridge invokes for this stage's CodeDeploy deployment state changes and alarm state
  * changes. It writes DORA records and Embedded Metric Format metrics to its own log group, whose
  * retention (`config.dora.recordRetentionDays`) is how long the `--source aws` report can look
- * back. Its role may write its logs and read this stage's deployments, nothing else: EMF needs no
- * `cloudwatch:PutMetricData`.
+ * back. Its role may write its logs, read this stage's deployments and claim events in the
+ * stage's idempotency table, nothing else: EMF needs no `cloudwatch:PutMetricData`.
  */
 export class DoraRecorder extends Construct {
   readonly function: ContainerFunction;
+  /** One item per handled event, so a redelivery to another container is recognised. */
+  readonly idempotencyTable: DynamodbTable;
   readonly deploymentRule: CloudwatchEventRule;
   readonly alarmRule: CloudwatchEventRule;
   readonly targets: readonly CloudwatchEventTarget[];
@@ -52,6 +62,20 @@ export class DoraRecorder extends Construct {
     const { id: accountId, region } = config.account;
     const names = doraRecorderNames(config);
     const delivery = deliveryNames(config);
+
+    this.idempotencyTable = new DynamodbTable(this, "idempotency-table", {
+      name: names.idempotencyTableName,
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: IDEMPOTENCY_KEY_ATTRIBUTE,
+      attribute: [{ name: IDEMPOTENCY_KEY_ATTRIBUTE, type: "S" }],
+      // Claims expire after 7 days; the recorder also treats an expired, not yet deleted item as absent.
+      ttl: { attributeName: IDEMPOTENCY_EXPIRY_ATTRIBUTE, enabled: true },
+      // The AWS managed key (aws/dynamodb): its key policy lets the recorder use it through DynamoDB.
+      serverSideEncryption: { enabled: true },
+      // No point-in-time recovery: the items are short-lived dedupe keys, not data; a lost table
+      // only lets redeliveries of the last few days through, and the report merges those records.
+      pointInTimeRecovery: { enabled: false },
+    });
 
     // No alias and so no published versions: EventBridge invokes the recorder by its ARN.
     this.function = new ContainerFunction(this, "function", {
@@ -77,6 +101,7 @@ export class DoraRecorder extends Construct {
           delivery.canaryErrorsAlarmName,
           delivery.canaryDurationAlarmName,
         ].join(","),
+        IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.name,
       },
     });
 
@@ -90,6 +115,20 @@ export class DoraRecorder extends Construct {
           // GetDeployment is authorised on the deployment group: only this stage's deployments.
           Action: "codedeploy:GetDeployment",
           Resource: `arn:aws:codedeploy:${region}:${accountId}:deploymentgroup:${delivery.applicationName}/${delivery.deploymentGroupName}`,
+        },
+      ]),
+    });
+
+    new IamRolePolicy(this, "claim-events", {
+      name: "claim-events-once",
+      role: this.function.role.id,
+      policy: policyDocument([
+        {
+          Sid: "ClaimEventsOnce",
+          Effect: "Allow",
+          // A conditional PutItem is the whole protocol: no reads, updates or deletes.
+          Action: "dynamodb:PutItem",
+          Resource: this.idempotencyTable.arn,
         },
       ]),
     });

@@ -15,6 +15,7 @@ import {
   type StageConfig,
   type TrafficShifting,
 } from "../config";
+import { waive } from "../guardrails/waiver";
 import { type DeliveryNames, deliveryNames } from "../names";
 import { ContainerFunction } from "./container-function";
 import { policyDocument } from "./policy-document";
@@ -205,6 +206,16 @@ export class ProgressiveDelivery extends Construct {
         treatMissingData: "notBreaching",
       }),
     ];
+    // No alarm action on purpose: a canary alarm's action is CodeDeploy's automatic rollback.
+    for (const alarm of this.canaryAlarms) {
+      waive(
+        alarm,
+        "ALC006",
+        "Canary alarm: its action is CodeDeploy's automatic rollback (the deployment group watches it " +
+          "with DEPLOYMENT_STOP_ON_ALARM). Paging people for a canary that is already being rolled back " +
+          "would duplicate the release's own failure report and the steady-state alarms' pages.",
+      );
+    }
     const canaryAlarmNames = [names.canaryErrorsAlarmName, names.canaryDurationAlarmName];
 
     const deploymentGroupAccess = {

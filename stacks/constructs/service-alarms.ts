@@ -19,6 +19,11 @@ export interface AlarmDefinition {
   readonly threshold: number;
   readonly treatMissingData: TreatMissingData;
   readonly description: string;
+  /**
+   * `alias`: the alias's own metric (dimensions FunctionName and Resource); `account`: the
+   * account-wide metric (no dimensions), for limits every function of the account shares.
+   */
+  readonly scope: "alias" | "account";
 }
 
 /**
@@ -43,6 +48,7 @@ export function serviceAlarmDefinitions(
       threshold: thresholds.errorsPerMinute,
       // No data means no invocations, and no invocations cannot have failed.
       treatMissingData: "notBreaching",
+      scope: "alias",
       description:
         `Invocations of the live alias ended in a function error (unhandled exception, crash or timeout) ` +
         `at ${thresholds.errorsPerMinute}+ per minute. Check the function's log group for errors and ` +
@@ -55,6 +61,7 @@ export function serviceAlarmDefinitions(
       threshold: thresholds.throttlesPerMinute,
       // No data means no throttled invocations.
       treatMissingData: "notBreaching",
+      scope: "alias",
       description:
         `Lambda rejected ${thresholds.throttlesPerMinute}+ invocations per minute for lack of concurrency ` +
         `(callers got 429). Raise the reserved concurrency or the account limit (Service Quotas), ` +
@@ -65,8 +72,11 @@ export function serviceAlarmDefinitions(
       metricName: "Duration",
       extendedStatistic: "p99",
       threshold: thresholds.p99DurationMs,
-      // Without traffic there is no latency to judge: keep the last state rather than flap to OK.
-      treatMissingData: "missing",
+      // Without traffic there is no latency to judge: keep the last state ("ignore") rather than
+      // flap to OK or fall to INSUFFICIENT_DATA ("missing" would), so an incident ends with a
+      // real ALARM -> OK transition that the DORA recorder can time.
+      treatMissingData: "ignore",
+      scope: "alias",
       description:
         `The slowest 1% of invocations took ${thresholds.p99DurationMs} ms or more, the budget below ` +
         "the timeout. Look at X-Ray traces and recent deployments before invocations start timing out.",
@@ -78,6 +88,7 @@ export function serviceAlarmDefinitions(
       threshold: thresholds.url5xxPerMinute,
       // No data means no Function URL requests, hence no server errors.
       treatMissingData: "notBreaching",
+      scope: "alias",
       description:
         `The Function URL answered ${thresholds.url5xxPerMinute}+ server errors (5xx) per minute: ` +
         "clients are failing. Check the function's logs and the Errors/Throttles alarms for the cause.",
@@ -89,8 +100,12 @@ export function serviceAlarmDefinitions(
       threshold: concurrencyThreshold,
       // No data means nothing is running: far from the limit.
       treatMissingData: "notBreaching",
+      // Reserved concurrency caps this function alone; without it the function draws on the
+      // account's pool, which every function of the account shares: watch the whole account.
+      scope: reservedConcurrency === undefined ? "account" : "alias",
       description:
-        `Concurrent executions reached ${concurrencyThreshold}, ${Math.round(thresholds.concurrencyUtilization * 100)}% ` +
+        `${reservedConcurrency === undefined ? "Concurrent executions of all functions in the account" : "Concurrent executions of the alias"} ` +
+        `reached ${concurrencyThreshold}, ${Math.round(thresholds.concurrencyUtilization * 100)}% ` +
         `of the ${limitKind} (${concurrencyLimit}); throttling is next (the v2 service hit the ` +
         "default account limit at 150-180 users). Raise the limit before users see 429s.",
     },
@@ -114,7 +129,9 @@ export interface ServiceAlarmsProps {
 
 /**
  * The alarms on a function's alias (errors, throttles, p99 duration, Function URL 5xx,
- * concurrency), each notifying an encrypted SNS topic when it fires and when it recovers.
+ * concurrency against the reserved concurrency, or against the account limit on the
+ * account-wide metric when nothing is reserved), each notifying an encrypted SNS topic when it
+ * fires and when it recovers.
  */
 export class ServiceAlarms extends Construct {
   readonly topic: SnsTopic;
@@ -141,11 +158,12 @@ export class ServiceAlarms extends Construct {
           alarmDescription: definition.description,
           namespace: "AWS/Lambda",
           metricName: definition.metricName,
-          // The alias's own metrics: what users get, whichever versions serve behind it.
-          dimensions: {
-            FunctionName: props.functionName,
-            Resource: `${props.functionName}:${aliasName}`,
-          },
+          // The alias's own metrics: what users get, whichever versions serve behind it. An
+          // account-scope alarm has no dimensions: the account-wide aggregate.
+          dimensions:
+            definition.scope === "alias"
+              ? { FunctionName: props.functionName, Resource: `${props.functionName}:${aliasName}` }
+              : undefined,
           statistic: definition.statistic,
           extendedStatistic: definition.extendedStatistic,
           // A percentile over a handful of requests is noise: keep the state until enough arrive.

@@ -15,7 +15,7 @@ import {
   Token,
   Tokenization,
 } from "cdktf";
-import { firstBlock, isRecord } from "./attributes";
+import { isRecord } from "./attributes";
 import {
   type NormalizedStatement,
   statementsFromPolicyDocumentBlocks,
@@ -306,16 +306,6 @@ export class StackElements {
       else functionNamesServedByUrl.add(target);
     }
 
-    const alarmsWatchedByDeployments = new Set<string>();
-    const deploymentGroups = views(["aws_codedeploy_deployment_group"]);
-    for (const group of deploymentGroups) {
-      const configuration = firstBlock(group.attributes.alarm_configuration);
-      const alarms = configuration?.alarms;
-      if (!Array.isArray(alarms)) continue;
-      for (const alarm of alarms)
-        if (typeof alarm === "string") alarmsWatchedByDeployments.add(alarm);
-    }
-
     this.stackView = {
       path: this.stack.node.path,
       providers: elements.filter((e) => kindOf(e) === "provider").map((e) => this.viewOf(e)),
@@ -324,7 +314,6 @@ export class StackElements {
       ),
       functionsServedByUrl,
       functionNamesServedByUrl,
-      alarmsWatchedByDeployments,
     };
     return this.stackView;
   }

@@ -107,6 +107,21 @@ export const ACCOUNT_WIDE_ACTIONS: readonly AccountWideAction[] = [
   },
 ];
 
+/**
+ * Trust and resource policies, by resource type: the attribute that holds the JSON. ALC012 checks
+ * their principals, ALC004 their actions.
+ */
+export const RESOURCE_POLICY_ATTRIBUTES: Readonly<Record<string, string>> = {
+  aws_iam_role: "assume_role_policy",
+  aws_sns_topic: "policy",
+  aws_sns_topic_policy: "policy",
+  aws_kms_key: "policy",
+  aws_ecr_repository_policy: "policy",
+  aws_s3_bucket_policy: "policy",
+  aws_sqs_queue_policy: "policy",
+  aws_cloudwatch_event_bus_policy: "policy",
+};
+
 function satisfies(conditionKeys: readonly string[], required: string): boolean {
   return conditionKeys.some((key) =>
     required.endsWith("/") ? key.startsWith(required) : key === required,
@@ -235,6 +250,19 @@ function describe(statement: NormalizedStatement, index: number): string {
   return statement.sid ? `statement "${statement.sid}"` : `statement ${index + 1}`;
 }
 
+/** The action part of least privilege: an Allow statement's `"*"`, `"s3:*"` or NotAction. */
+function wildcardActionProblems(statement: NormalizedStatement, where: string): string[] {
+  const problems: string[] = [];
+  const wide = statement.actions.filter(isServiceWideAction);
+  if (wide.length > 0) {
+    problems.push(`${where} allows ${wide.map((a) => `"${a}"`).join(", ")}`);
+  }
+  if (statement.notActions.length > 0) {
+    problems.push(`${where} uses NotAction with Allow (grants every other action)`);
+  }
+  return problems;
+}
+
 /**
  * Least-privilege problems of a permission (identity) policy: an Allow statement that grants
  * every action (or a whole service), uses NotAction/NotResource, or names `Resource: "*"` for an
@@ -246,13 +274,7 @@ export function permissionPolicyProblems(statements: readonly NormalizedStatemen
   statements.forEach((statement, index) => {
     if (statement.effect !== "Allow") return;
     const where = describe(statement, index);
-    const wide = statement.actions.filter(isServiceWideAction);
-    if (wide.length > 0) {
-      problems.push(`${where} allows ${wide.map((a) => `"${a}"`).join(", ")}`);
-    }
-    if (statement.notActions.length > 0) {
-      problems.push(`${where} uses NotAction with Allow (grants every other action)`);
-    }
+    problems.push(...wildcardActionProblems(statement, where));
     if (statement.notResources.length > 0) {
       problems.push(`${where} uses NotResource with Allow (grants every other resource)`);
     }
@@ -273,6 +295,21 @@ export function permissionPolicyProblems(statements: readonly NormalizedStatemen
     }
   });
   return problems;
+}
+
+/**
+ * Least-privilege problems of a resource or trust policy (key, topic, bucket, repository policy):
+ * the action part only, an Allow statement that grants every action, a whole service or uses
+ * NotAction. `Resource` is deliberately not checked: in a resource policy it can only name the
+ * resource the policy is attached to, so `"*"` there means "this resource" (in a KMS key policy
+ * it means "this key", and AWS requires it), not "every resource in the account".
+ */
+export function resourcePolicyActionProblems(statements: readonly NormalizedStatement[]): string[] {
+  return statements.flatMap((statement, index) =>
+    statement.effect === "Allow"
+      ? wildcardActionProblems(statement, describe(statement, index))
+      : [],
+  );
 }
 
 function isAnyone(principal: NormalizedPrincipal): boolean {

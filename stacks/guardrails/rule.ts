@@ -64,11 +64,6 @@ export interface StackView {
   readonly functionsServedByUrl: ReadonlySet<string>;
   /** Literal `function_name`s that a Function URL serves (when not given as a reference). */
   readonly functionNamesServedByUrl: ReadonlySet<string>;
-  /**
-   * Entries of every CodeDeploy deployment group's `alarm_configuration.alarms`: literal alarm
-   * names or references such as `${aws_cloudwatch_metric_alarm.<name>.alarm_name}`.
-   */
-  readonly alarmsWatchedByDeployments: ReadonlySet<string>;
 }
 
 /** How strict to be: the stage the stack deploys and what its config allows. */

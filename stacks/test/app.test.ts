@@ -72,6 +72,14 @@ describe("buildApp", () => {
     expect(stack).toContain('"VERSION": "v9.9.9"');
   });
 
+  it("stops on an IMAGE_DIGEST without the IMAGE_TAG that becomes VERSION", () => {
+    const digest = `sha256:${"c".repeat(64)}`;
+
+    expect(() => buildApp({ outdir: temporaryOutdir(), env: { IMAGE_DIGEST: digest } })).toThrow(
+      /IMAGE_DIGEST is set but IMAGE_TAG is not/,
+    );
+  });
+
   it("stops on a malformed IMAGE_DIGEST, naming the variable", () => {
     expect(() => buildApp({ outdir: temporaryOutdir(), env: { IMAGE_DIGEST: "latest" } })).toThrow(
       /IMAGE_DIGEST must look like sha256:/,

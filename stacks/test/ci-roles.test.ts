@@ -227,6 +227,16 @@ describe.each(STAGE_NAMES)("the CI roles of %s", (stage) => {
     expect(writes).toEqual([]);
   });
 
+  it("lets the plan role read the DORA idempotency table, and not change it", () => {
+    const statements = policyStatementsOf(stage, `${prefixOf(stage)}-ci-plan`);
+    const table = `arn:aws:dynamodb:${config.account.region}:${config.account.id}:table/${prefixOf(stage)}-dora-idempotency`;
+
+    for (const action of ["DescribeTable", "DescribeTimeToLive", "ListTagsOfResource"]) {
+      expect(allows(statements, `dynamodb:${action}`, table), action).toBe(true);
+    }
+    expect(allows(statements, "dynamodb:DeleteTable", table)).toBe(false);
+  });
+
   it("denies the deploy role any change to the CI roles, its own included", () => {
     const deny = policyStatementsOf(stage, `${prefixOf(stage)}-ci-deploy`).find(
       (statement) => statement.Effect === "Deny",
@@ -653,6 +663,22 @@ const TERRAFORM_NEEDS: Readonly<
       action: `codedeploy:${name}`,
       arn: `arn:aws:codedeploy:${region}:${account}:deploymentconfig:${r.deployment_config_name}`,
     })),
+  aws_dynamodb_table: (r, { account, region }) =>
+    [
+      "CreateTable",
+      "DescribeTable",
+      "UpdateTable",
+      "DeleteTable",
+      "DescribeTimeToLive",
+      "UpdateTimeToLive",
+      "DescribeContinuousBackups",
+      "ListTagsOfResource",
+      "TagResource",
+      "UntagResource",
+    ].map((name) => ({
+      action: `dynamodb:${name}`,
+      arn: `arn:aws:dynamodb:${region}:${account}:table/${r.name}`,
+    })),
 };
 
 /** The attribute that names a resource of each type (the ARN of most types is built from it). */
@@ -712,27 +738,28 @@ describe.each(STAGE_NAMES)("the %s deploy role applies every resource of its sta
     expect(missingTerraformPermissions(stack, STAGES[stage])).toEqual([]);
   });
 
-  it("is refused the same calls on another stage's resources", () => {
-    const other = STAGE_NAMES.find((name) => name !== stage) as StageName;
-    const view = stageView(stacks[other] ?? {}, STAGES[other]);
-    const statements = deployStatementsOf(stacks[stage] ?? {}, stage);
-    const reachable = Object.entries(stacks[other]?.resource ?? {}).flatMap(([type, resources]) =>
-      Object.values(resources).flatMap((resource) =>
-        (TERRAFORM_NEEDS[type]?.(resource, view) ?? [])
-          .filter((need) => need.arn !== "*" && !need.arn.startsWith("arn:aws:ecr:"))
-          .filter((need) => !need.arn.includes(":deploymentconfig:CodeDeployDefault."))
-          // Both stages' keys would carry their own stage tag: the request is evaluated as ours.
-          .filter((need) => !need.action.startsWith("kms:") || need.arn.includes(":alias/"))
-          .filter((need) => allows(statements, need.action, need.arn, need.context)),
-      ),
-    );
+  it.each(STAGE_NAMES.filter((name) => name !== stage))(
+    "is refused the same calls on the %s stage's resources",
+    (other) => {
+      const view = stageView(stacks[other] ?? {}, STAGES[other]);
+      const statements = deployStatementsOf(stacks[stage] ?? {}, stage);
+      const reachable = Object.entries(stacks[other]?.resource ?? {}).flatMap(([type, resources]) =>
+        Object.values(resources).flatMap((resource) =>
+          (TERRAFORM_NEEDS[type]?.(resource, view) ?? [])
+            .filter((need) => need.arn !== "*" && !need.arn.startsWith("arn:aws:ecr:"))
+            .filter((need) => !need.arn.includes(":deploymentconfig:CodeDeployDefault."))
+            // Both stages' keys would carry their own stage tag: the request is evaluated as ours.
+            .filter((need) => !need.action.startsWith("kms:") || need.arn.includes(":alias/"))
+            .filter((need) => allows(statements, need.action, need.arn, need.context)),
+        ),
+      );
 
-    expect(reachable.map((need) => `${need.action} on ${need.arn}`)).toEqual([]);
-  });
+      expect(reachable.map((need) => `${need.action} on ${need.arn}`)).toEqual([]);
+    },
+  );
 });
 
 describe.each(STAGE_NAMES)("the %s deploy role and KMS key tags", (stage) => {
-  const other = STAGE_NAMES.find((name) => name !== stage) as StageName;
   const statements = () => deployStatementsOf(stacks[stage] ?? {}, stage);
   const key = `arn:aws:kms:${STAGES[stage].account.region}:${STAGES[stage].account.id}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
   const request = (tagStage: string) => ({
@@ -744,11 +771,14 @@ describe.each(STAGE_NAMES)("the %s deploy role and KMS key tags", (stage) => {
     expect(allows(statements(), "kms:TagResource", key, request(stage))).toBe(true);
   });
 
-  it(`may not re-tag a key of ${other} into its own stage's reach`, () => {
-    const context = { ...request(stage), "aws:ResourceTag/stage": other };
+  it.each(STAGE_NAMES.filter((name) => name !== stage))(
+    "may not re-tag a key of %s into its own stage's reach",
+    (other) => {
+      const context = { ...request(stage), "aws:ResourceTag/stage": other };
 
-    expect(allows(statements(), "kms:TagResource", key, context)).toBe(false);
-  });
+      expect(allows(statements(), "kms:TagResource", key, context)).toBe(false);
+    },
+  );
 });
 
 describe("the resource-type coverage check", () => {
@@ -848,6 +878,9 @@ function sdkNeeds(config: StageConfig): Readonly<Record<string, Need[]>> {
   const fn = `arn:aws:lambda:${region}:${account}:function:${names.functionName}`;
   const recorder = doraRecorderNames(config).logGroupName;
   const deploymentConfig = `${codedeploy}:deploymentconfig:${deploymentConfigFor(config).name}`;
+  const canaryAlarms = [names.canaryErrorsAlarmName, names.canaryDurationAlarmName].map(
+    (name) => `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`,
+  );
   return {
     "codedeploy:CreateDeployment": [
       { action: "codedeploy:CreateDeployment", arn: group },
@@ -865,6 +898,14 @@ function sdkNeeds(config: StageConfig): Readonly<Record<string, Need[]>> {
       { action: "lambda:GetAlias", arn: fn },
     ],
     "lambda:ListVersionsByFunction": [{ action: "lambda:ListVersionsByFunction", arn: fn }],
+    "cloudwatch:DescribeAlarms": canaryAlarms.map((arn) => ({
+      action: "cloudwatch:DescribeAlarms",
+      arn,
+    })),
+    "cloudwatch:SetAlarmState": canaryAlarms.map((arn) => ({
+      action: "cloudwatch:SetAlarmState",
+      arn,
+    })),
     "sns:Publish": [
       {
         action: "sns:Publish",
@@ -910,6 +951,24 @@ describe("the AWS SDK calls of the CI tools", () => {
       });
 
       expect(problems).toEqual([]);
+    });
+
+    it("may set the state of this stage's canary alarms only, never of the alarms that page people", () => {
+      const statements = deployStatementsOf(stacks[stage] ?? {}, stage);
+      const { id: account, region } = STAGES[stage].account;
+      const alarm = (name: string) => `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`;
+      const names = deliveryNames(STAGES[stage]);
+      const steadyState = Object.values(stacks[stage]?.resource?.aws_cloudwatch_metric_alarm ?? {})
+        .map((resource) => String(resource.alarm_name))
+        .filter((name) => !name.includes("-canary-"));
+
+      expect(steadyState.length).toBeGreaterThan(0);
+      for (const name of [names.canaryErrorsAlarmName, names.canaryDurationAlarmName]) {
+        expect(allows(statements, "cloudwatch:SetAlarmState", alarm(name))).toBe(true);
+      }
+      for (const name of steadyState) {
+        expect(allows(statements, "cloudwatch:SetAlarmState", alarm(name))).toBe(false);
+      }
     });
 
     it("reach only the recorder's log group of this stage for the DORA report", () => {

@@ -67,6 +67,42 @@ describe.each(STAGE_NAMES)("offline plan of the DORA recorder and dashboard in %
     });
   });
 
+  it("plans the idempotency table with its TTL, named in the recorder's environment", async () => {
+    const plan = await readStagePlan(stage);
+
+    expect(plannedResource(plan, "aws_dynamodb_table", "dora-recorder_")).toMatchObject({
+      name: names.idempotencyTableName,
+      billing_mode: "PAY_PER_REQUEST",
+      hash_key: "id",
+      attribute: [{ name: "id", type: "S" }],
+      ttl: [{ attribute_name: "expiresAt", enabled: true }],
+      server_side_encryption: [{ enabled: true }],
+      point_in_time_recovery: [{ enabled: false }],
+    });
+    expect(plannedResource(plan, "aws_lambda_function", "dora-recorder_")).toMatchObject({
+      environment: [
+        {
+          variables: expect.objectContaining({
+            IDEMPOTENCY_TABLE_NAME: `agnostic-lambda-core-${stage}-dora-idempotency`,
+          }),
+        },
+      ],
+    });
+  });
+
+  it("lets the recorder's role claim events in that table only", async () => {
+    const plan = await readStagePlan(stage);
+    const tableAddress = addressOf(plan, "aws_dynamodb_table", "dora-recorder_");
+    const policyAddress = addressOf(plan, "aws_iam_role_policy", "dora-recorder_claim-events_");
+    const roleAddress = addressOf(plan, "aws_iam_role", "dora-recorder_");
+
+    expect(referencesOf(plan, policyAddress, "policy")).toContain(tableAddress);
+    expect(referencesOf(plan, policyAddress, "role")).toContain(roleAddress);
+    expect(
+      plannedResource(plan, "aws_iam_role_policy", "dora-recorder_claim-events_"),
+    ).toMatchObject({ name: "claim-events-once" });
+  });
+
   it("plans one rule for this stage's deployments and one for its alarms", async () => {
     const plan = await readStagePlan(stage);
 

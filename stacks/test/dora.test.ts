@@ -6,15 +6,22 @@ import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboar
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaAlias } from "@cdktf/provider-aws/lib/lambda-alias";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { describe, expect, it } from "vitest";
 import { entryPoints } from "../../function/build";
+import { CLAIM_EXPIRY_ATTRIBUTE, CLAIM_KEY_ATTRIBUTE } from "../../function/src/recorder/claims";
 import { doraRecorderNames, PROJECT, STAGE_NAMES, STAGES, validateStageConfig } from "../config";
 import { doraDashboardBody } from "../constructs/dora-dashboard";
-import { FINAL_DEPLOYMENT_STATES, RECORDER_COMMAND } from "../constructs/dora-recorder";
+import {
+  FINAL_DEPLOYMENT_STATES,
+  IDEMPOTENCY_EXPIRY_ATTRIBUTE,
+  IDEMPOTENCY_KEY_ATTRIBUTE,
+  RECORDER_COMMAND,
+} from "../constructs/dora-recorder";
 import { deliveryNames } from "../names";
 import {
   makeStageConfig,
@@ -32,6 +39,7 @@ describe.each(STAGE_NAMES)("the DORA recorder of the %s stage", (stage) => {
   const delivery = deliveryNames(config);
   const synth = synthStageStack(config);
   const fn = LambdaFunction.tfResourceType;
+  const table = DynamodbTable.tfResourceType;
 
   it("runs recorder.handler from the service image with the stage's settings", () => {
     expect(resourceAt(synth, fn, "dora-recorder/function")).toMatchObject({
@@ -45,6 +53,12 @@ describe.each(STAGE_NAMES)("the DORA recorder of the %s stage", (stage) => {
           CODEDEPLOY_APPLICATION: delivery.applicationName,
           ALARM_NAME_PREFIX: `agnostic-lambda-core-${stage}-`,
           EXCLUDED_ALARM_NAMES: `${delivery.canaryErrorsAlarmName},${delivery.canaryDurationAlarmName}`,
+          IDEMPOTENCY_TABLE_NAME: referenceTo(
+            synth,
+            table,
+            "dora-recorder/idempotency-table",
+            "name",
+          ),
           VERSION: TEST_IMAGE_TAG,
         },
       },
@@ -67,22 +81,43 @@ describe.each(STAGE_NAMES)("the DORA recorder of the %s stage", (stage) => {
     });
   });
 
-  it("may write its own logs and read this stage's deployments, nothing more", () => {
+  it("claims events in an encrypted, on-demand idempotency table whose claims expire", () => {
+    expect(resourceAt(synth, table, "dora-recorder/idempotency-table")).toEqual({
+      name: `agnostic-lambda-core-${stage}-dora-idempotency`,
+      billing_mode: "PAY_PER_REQUEST",
+      hash_key: "id",
+      attribute: [{ name: "id", type: "S" }],
+      ttl: { attribute_name: "expiresAt", enabled: true },
+      server_side_encryption: { enabled: true },
+      point_in_time_recovery: { enabled: false },
+    });
+    expect(names.idempotencyTableName).toBe(`agnostic-lambda-core-${stage}-dora-idempotency`);
+  });
+
+  it("may write its own logs, read this stage's deployments and claim events, nothing more", () => {
     const statements = resourcesUnder(synth, IamRolePolicy.tfResourceType, "dora-recorder_")
       .flatMap((policy) => parsePolicy(policy.policy).Statement)
       .map(({ Action, Resource }) => ({ Action, Resource }));
 
-    expect(statements).toEqual([
-      {
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: `arn:aws:logs:${config.account.region}:${config.account.id}:log-group:${names.logGroupName}:*`,
-      },
-      { Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
-      {
-        Action: "codedeploy:GetDeployment",
-        Resource: `arn:aws:codedeploy:${config.account.region}:${config.account.id}:deploymentgroup:${delivery.applicationName}/${delivery.deploymentGroupName}`,
-      },
-    ]);
+    // In any order: the role's policies are listed by their generated resource names.
+    expect(statements).toHaveLength(4);
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        {
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: `arn:aws:logs:${config.account.region}:${config.account.id}:log-group:${names.logGroupName}:*`,
+        },
+        { Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+        {
+          Action: "codedeploy:GetDeployment",
+          Resource: `arn:aws:codedeploy:${config.account.region}:${config.account.id}:deploymentgroup:${delivery.applicationName}/${delivery.deploymentGroupName}`,
+        },
+        {
+          Action: "dynamodb:PutItem",
+          Resource: referenceTo(synth, table, "dora-recorder/idempotency-table", "arn"),
+        },
+      ]),
+    );
   });
 
   it("is invoked for the final states of this stage's CodeDeploy deployments", () => {
@@ -140,6 +175,13 @@ describe("the recorder's handler", () => {
   it("names a bundle the build produces", () => {
     const [bundle] = RECORDER_COMMAND.split(".");
     expect(entryPoints[bundle ?? ""]).toBe("function/src/recorder/handler.ts");
+  });
+
+  it("writes claims with the key and expiry attributes the table declares", () => {
+    expect([CLAIM_KEY_ATTRIBUTE, CLAIM_EXPIRY_ATTRIBUTE]).toEqual([
+      IDEMPOTENCY_KEY_ATTRIBUTE,
+      IDEMPOTENCY_EXPIRY_ATTRIBUTE,
+    ]);
   });
 });
 

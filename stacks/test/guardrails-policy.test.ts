@@ -10,6 +10,7 @@ import {
   type NormalizedStatement,
   permissionPolicyProblems,
   principalPolicyProblems,
+  resourcePolicyActionProblems,
   statementsFromPolicyDocumentBlocks,
   statementsFromPolicyJson,
   UnreadablePolicyError,
@@ -182,6 +183,29 @@ describe("permissionPolicyProblems", () => {
     expect(permissionPolicyProblems([statement])).toEqual([
       "statement 1 uses NotResource with Allow (grants every other resource)",
     ]);
+  });
+});
+
+describe("resourcePolicyActionProblems", () => {
+  it('refuses "kms:*" and NotAction in Allow statements of a resource policy', () => {
+    const problems = resourcePolicyActionProblems([
+      makeStatement({ sid: "Root", actions: ["kms:*"], resources: ["*"] }),
+      makeStatement({ actions: [], notActions: ["kms:ScheduleKeyDeletion"], resources: ["*"] }),
+    ]);
+
+    expect(problems).toEqual([
+      'statement "Root" allows "kms:*"',
+      "statement 2 uses NotAction with Allow (grants every other action)",
+    ]);
+  });
+
+  it('accepts Resource "*" (the resource itself) with named actions, and Deny wildcards', () => {
+    const problems = resourcePolicyActionProblems([
+      makeStatement({ actions: ["kms:Decrypt", "kms:GenerateDataKey*"], resources: ["*"] }),
+      makeStatement({ effect: "Deny", actions: ["s3:*"], resources: ["*"] }),
+    ]);
+
+    expect(problems).toEqual([]);
   });
 });
 

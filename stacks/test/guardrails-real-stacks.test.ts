@@ -73,6 +73,26 @@ describe("the guardrails on the real app", () => {
     expect(errors).toEqual([]);
   });
 
+  it("carry only the documented waivers: the public URL's invoke permission and the canary alarms", () => {
+    delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
+    const app = buildApp({ outdir: temporaryOutdir(), env: {} });
+
+    app.synth();
+
+    const waived = stacksOf(app)
+      .flatMap((stack) => guardrailsOf(stack).flatMap((guardrails) => guardrails.appliedWaivers))
+      .map((waiver) => `${waiver.ruleId} ${waiver.path}`);
+    expect(waived.sort()).toEqual(
+      ["dev", "test", "prod"]
+        .flatMap((stage) => [
+          `ALC006 ${stage}/delivery/canary-errors`,
+          `ALC006 ${stage}/delivery/canary-p99-duration`,
+          `ALC012 ${stage}/service/public-url-invoke-function`,
+        ])
+        .sort(),
+    );
+  });
+
   it("stop the real app when a prod resource breaks a rule, naming the resource path", () => {
     delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
     const app = buildApp({ outdir: temporaryOutdir(), env: {}, stages: ["prod"] });

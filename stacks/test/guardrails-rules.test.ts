@@ -6,18 +6,22 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { EcrRepositoryPolicy } from "@cdktf/provider-aws/lib/ecr-repository-policy";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import type { AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { Fn, type TerraformStack } from "cdktf";
 import type { IConstruct } from "constructs";
 import { afterAll, describe, expect, it } from "vitest";
 import type { StageName } from "../config";
-import { RULE_IDS, RULES, type RuleId } from "../guardrails/index";
+import { RULE_IDS, RULES, type RuleId, waive } from "../guardrails/index";
 import {
+  ACCOUNT_ROOT,
   makeAlarm,
   makeDeploymentGroup,
   makeFunction,
@@ -54,6 +58,8 @@ interface BreakingCase {
 }
 
 const S3_BUCKET_ARN = "arn:aws:s3:::agnostic-lambda-core-artifacts";
+const CANARY_WAIVER_REASON =
+  "Canary alarm: its action is CodeDeploy's automatic rollback; paging would duplicate the release's report";
 
 const breakingCases: readonly BreakingCase[] = [
   {
@@ -197,6 +203,96 @@ const breakingCases: readonly BreakingCase[] = [
     problem: "cannot be checked at synth time",
   },
   {
+    name: 'a topic policy allows the account "sns:*"',
+    ruleId: "ALC004",
+    arrange: (stack) => {
+      const topic = makeTopic(stack);
+      return new SnsTopicPolicy(stack, "topic-policy", {
+        arn: topic.arn,
+        policy: policyJson([
+          {
+            Effect: "Allow",
+            Principal: { AWS: ACCOUNT_ROOT },
+            Action: "sns:*",
+            Resource: topic.arn,
+          },
+        ]),
+      });
+    },
+    problem: 'policy: statement 1 allows "sns:*"',
+  },
+  {
+    name: 'a bucket policy allows the account "s3:*"',
+    ruleId: "ALC004",
+    arrange: (stack) =>
+      new S3BucketPolicy(stack, "bucket-policy", {
+        bucket: "agnostic-lambda-core-artifacts",
+        policy: policyJson([
+          {
+            Sid: "AccountUsesBucket",
+            Effect: "Allow",
+            Principal: { AWS: ACCOUNT_ROOT },
+            Action: "s3:*",
+            Resource: [S3_BUCKET_ARN, `${S3_BUCKET_ARN}/*`],
+          },
+        ]),
+      }),
+    problem: 'policy: statement "AccountUsesBucket" allows "s3:*"',
+  },
+  {
+    name: 'a KMS key policy gives the account "kms:*" (AWS\'s default statement)',
+    ruleId: "ALC004",
+    arrange: (stack) =>
+      new KmsKey(stack, "key", {
+        enableKeyRotation: true,
+        policy: policyJson([
+          {
+            Sid: "EnableIamPolicies",
+            Effect: "Allow",
+            Principal: { AWS: ACCOUNT_ROOT },
+            Action: "kms:*",
+            Resource: "*",
+          },
+        ]),
+      }),
+    problem: 'policy: statement "EnableIamPolicies" allows "kms:*"',
+  },
+  {
+    name: 'an ECR repository policy lets the account "ecr:*"',
+    ruleId: "ALC004",
+    arrange: (stack) =>
+      new EcrRepositoryPolicy(stack, "repository-policy", {
+        repository: makeRepository(stack).name,
+        policy: policyJson([
+          { Effect: "Allow", Principal: { AWS: ACCOUNT_ROOT }, Action: "ecr:*" },
+        ]),
+      }),
+    problem: 'policy: statement 1 allows "ecr:*"',
+  },
+  {
+    name: 'a trust policy allows "sts:*"',
+    ruleId: "ALC004",
+    arrange: (stack) =>
+      new IamRole(stack, "wide-trust-role", {
+        name: "wide-trust-role",
+        assumeRolePolicy: policyJson([
+          { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:*" },
+        ]),
+      }),
+    problem: 'assume_role_policy: statement 1 allows "sts:*"',
+  },
+  {
+    name: 'a Lambda permission grants "lambda:*"',
+    ruleId: "ALC004",
+    arrange: (stack) =>
+      new LambdaPermission(stack, "wide-permission", {
+        action: "lambda:*",
+        functionName: makeFunction(stack).functionName,
+        principal: ACCOUNT_ROOT,
+      }),
+    problem: 'action "lambda:*" grants a whole service',
+  },
+  {
     name: "a Function URL has no qualifier (it serves $LATEST)",
     ruleId: "ALC005",
     arrange: (stack) => makeServedFunction(stack, { url: { qualifier: undefined } }).url,
@@ -220,6 +316,18 @@ const breakingCases: readonly BreakingCase[] = [
     name: "an alarm has no alarm action",
     ruleId: "ALC006",
     arrange: (stack) => makeAlarm(stack, { alarmActions: [] }),
+    problem: "alarm_actions is empty",
+  },
+  {
+    name: "an alarm with no action is watched by a test deployment group but has no waiver",
+    ruleId: "ALC006",
+    stage: "test",
+    arrange: (stack) => {
+      makeServedFunction(stack);
+      const canary = makeAlarm(stack, { alarmActions: [] }, "canary-errors");
+      makeDeploymentGroup(stack, canary);
+      return canary;
+    },
     problem: "alarm_actions is empty",
   },
   {
@@ -453,12 +561,45 @@ const passingCases: readonly PassingCase[] = [
     },
   },
   {
-    name: "a canary alarm has no action but a test deployment group watches it",
+    name: "a canary alarm with no action, watched by a test deployment group, carries an ALC006 waiver",
     stage: "test",
     arrange: (stack) => {
       makeServedFunction(stack);
-      makeDeploymentGroup(stack, makeAlarm(stack, { alarmActions: [] }, "canary-errors"));
+      const canary = makeAlarm(stack, { alarmActions: [] }, "canary-errors");
+      waive(canary, "ALC006", CANARY_WAIVER_REASON);
+      makeDeploymentGroup(stack, canary);
     },
+  },
+  {
+    name: 'a key policy names the account\'s actions on Resource "*" (in a key policy: this key)',
+    arrange: (stack) =>
+      new KmsKey(stack, "key", {
+        enableKeyRotation: true,
+        policy: policyJson([
+          {
+            Effect: "Allow",
+            Principal: { AWS: ACCOUNT_ROOT },
+            Action: ["kms:DescribeKey", "kms:Get*", "kms:PutKeyPolicy", "kms:Decrypt"],
+            Resource: "*",
+          },
+        ]),
+      }),
+  },
+  {
+    name: 'a bucket policy denies "s3:*" over insecure transport',
+    arrange: (stack) =>
+      new S3BucketPolicy(stack, "bucket-policy", {
+        bucket: "agnostic-lambda-core-artifacts",
+        policy: policyJson([
+          {
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [S3_BUCKET_ARN, `${S3_BUCKET_ARN}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ]),
+      }),
   },
   {
     name: "a hook function without a Function URL has no reserved concurrency in prod",

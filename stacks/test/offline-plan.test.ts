@@ -91,10 +91,13 @@ describe.each(ALL_STAGES)("terraform plan of the %s stage (offline)", (stage: St
 
     expect(alarms).toHaveLength(5);
     for (const alarm of alarms) {
-      expect(alarm.dimensions).toEqual({
-        FunctionName: functionName,
-        Resource: `${functionName}:live`,
-      });
+      // Without reserved concurrency the concurrency alarm watches the account-wide metric.
+      const accountWide =
+        alarm.metric_name === "ConcurrentExecutions" &&
+        config.function.reservedConcurrency === undefined;
+      expect(alarm.dimensions).toEqual(
+        accountWide ? null : { FunctionName: functionName, Resource: `${functionName}:live` },
+      );
       expect(alarm.evaluation_periods).toBe(config.alarms.evaluationPeriods);
     }
   });

@@ -50,7 +50,7 @@ describe("serviceAlarmDefinitions", () => {
       metricName: "Duration",
       extendedStatistic: "p99",
       threshold: 1500,
-      treatMissingData: "missing",
+      treatMissingData: "ignore",
     });
     expect(definition("p99-duration").statistic).toBeUndefined();
   });
@@ -62,6 +62,7 @@ describe("serviceAlarmDefinitions", () => {
       metricName: "ConcurrentExecutions",
       statistic: "Maximum",
       threshold: 40,
+      scope: "alias",
     });
     expect(alarm.description).toContain("reserved concurrency (50)");
   });
@@ -74,6 +75,9 @@ describe("serviceAlarmDefinitions", () => {
     );
 
     expect(alarm.threshold).toBe(160);
+    // The account's pool is shared by every function: the account-wide metric is what nears it.
+    expect(alarm.scope).toBe("account");
+    expect(alarm.description).toContain("all functions in the account");
     expect(alarm.description).toContain("account limit (200)");
   });
 

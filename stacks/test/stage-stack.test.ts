@@ -41,6 +41,12 @@ function expectResource(
   ).toBe(true);
 }
 
+/** Whether an IAM action pattern (`kms:Get*`) covers `action`, case-insensitively as IAM does. */
+function actionPatternMatches(pattern: string, action: string): boolean {
+  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
+  return new RegExp(`^${escaped}$`, "i").test(action);
+}
+
 describe.each(STAGE_NAMES)("the %s stage stack", (stage: StageName) => {
   const config = STAGES[stage];
   const synth = synthStageStack(config, makeImage({ digest: true }));
@@ -215,6 +221,33 @@ describe.each(STAGE_NAMES)("the %s stage stack", (stage: StageName) => {
     );
   });
 
+  it("lets the account manage and use the topic key by named actions, every one the CI roles use", () => {
+    const keyPolicy = parsePolicy(
+      resourceAt(synth, KmsKey.tfResourceType, "alarms/topic/key").policy,
+    );
+    const root = keyPolicy.Statement.find((statement) => statement.Sid === "AccountAdministersKey");
+    const allowed = [root?.Action ?? []].flat();
+    const covers = (action: string) =>
+      allowed.some((pattern) => actionPatternMatches(pattern, action));
+    // A key policy must allow an action before any IAM policy can grant it on the key.
+    const ciKeyActions = ["ci-roles/plan-policy", "ci-roles/deploy-policy"].flatMap((path) =>
+      parsePolicy(resourceAt(synth, IamRolePolicy.tfResourceType, path).policy)
+        .Statement.filter(
+          (statement) =>
+            statement.Effect === "Allow" &&
+            [statement.Resource ?? []].flat().some((arn) => arn.includes(":key/")),
+        )
+        .flatMap((statement) => [statement.Action].flat()),
+    );
+
+    expect(root?.Principal).toEqual({ AWS: `arn:aws:iam::${config.account.id}:root` });
+    expect(allowed.filter((action) => action === "*" || action.endsWith(":*"))).toEqual([]);
+    // Without kms:PutKeyPolicy AWS's lockout safety check refuses the policy.
+    expect(allowed).toContain("kms:PutKeyPolicy");
+    expect(ciKeyActions).toContain("kms:PutKeyPolicy");
+    expect(ciKeyActions.filter((action) => !covers(action))).toEqual([]);
+  });
+
   it("lets only this account's CloudWatch alarms publish to the topic", () => {
     const policy = parsePolicy(
       resourceAt(synth, SnsTopicPolicy.tfResourceType, "alarms/topic/topic-policy").policy,
@@ -254,15 +287,21 @@ describe.each(STAGE_NAMES)("the %s stage stack", (stage: StageName) => {
       "Url5xxCount",
     ]);
     for (const alarm of alarms) {
+      // Without reserved concurrency the concurrency alarm watches the account-wide metric.
+      const accountWide =
+        alarm.metric_name === "ConcurrentExecutions" &&
+        config.function.reservedConcurrency === undefined;
+      expect(alarm.dimensions).toEqual(
+        accountWide ? undefined : { FunctionName: functionName, Resource: `${functionName}:live` },
+      );
       expect(alarm).toMatchObject({
         namespace: "AWS/Lambda",
-        dimensions: { FunctionName: functionName, Resource: `${functionName}:live` },
         alarm_actions: [topicArn],
         ok_actions: [topicArn],
         evaluation_periods: config.alarms.evaluationPeriods,
         period: 60,
       });
-      expect(alarm.treat_missing_data).toMatch(/^(notBreaching|missing)$/);
+      expect(alarm.treat_missing_data).toMatch(/^(notBreaching|ignore)$/);
       expect(String(alarm.alarm_description).length).toBeGreaterThan(40);
     }
   });
@@ -272,7 +311,7 @@ describe.each(STAGE_NAMES)("the %s stage stack", (stage: StageName) => {
       metric_name: "Duration",
       extended_statistic: "p99",
       threshold: config.alarms.p99DurationMs,
-      treat_missing_data: "missing",
+      treat_missing_data: "ignore",
       evaluate_low_sample_count_percentiles: "ignore",
     });
   });

@@ -1,9 +1,14 @@
 /**
- * {@link DeliveryApi} on the AWS SDK v3 clients. Region from the stage config; credentials,
+ * {@link DeliveryApi} on the AWS SDK v3 clients (Lambda, CodeDeploy, CloudWatch). Region from the stage config; credentials,
  * and the endpoint when `AWS_ENDPOINT_URL` is set, from the SDK's standard chain. Throttling and
  * transient errors are retried by the SDK's standard retry strategy (exponential backoff with
  * jitter); the release core adds its own polling backoff on top.
  */
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  SetAlarmStateCommand,
+} from "@aws-sdk/client-cloudwatch";
 import {
   CodeDeployClient,
   CreateDeploymentCommand,
@@ -36,6 +41,7 @@ export function createAwsDeliveryApi(options: AwsDeliveryApiOptions): DeliveryAp
   } as const;
   const lambda = new LambdaClient(clientOptions);
   const codeDeploy = new CodeDeployClient(clientOptions);
+  const cloudWatch = new CloudWatchClient(clientOptions);
   // Lambda deployments have one target (the alias); remember its id instead of listing each poll.
   const targetIds = new Map<string, string>();
 
@@ -139,6 +145,34 @@ export function createAwsDeliveryApi(options: AwsDeliveryApiOptions): DeliveryAp
         }),
       );
       return deployments ?? [];
+    },
+
+    async alarms(names) {
+      // The canary alarms are two: one page of DescribeAlarms (up to 100 names) holds them.
+      const { MetricAlarms: alarms } = await cloudWatch.send(
+        new DescribeAlarmsCommand({ AlarmNames: [...names], AlarmTypes: ["MetricAlarm"] }),
+      );
+      return (alarms ?? []).flatMap((alarm) =>
+        alarm.AlarmName && alarm.StateValue
+          ? [
+              {
+                name: alarm.AlarmName,
+                state: alarm.StateValue,
+                executedVersion: alarm.Dimensions?.find(
+                  (dimension) => dimension.Name === "ExecutedVersion",
+                )?.Value,
+                stateUpdatedAt: alarm.StateUpdatedTimestamp,
+                configurationUpdatedAt: alarm.AlarmConfigurationUpdatedTimestamp,
+              },
+            ]
+          : [],
+      );
+    },
+
+    async setAlarmState(name, state, reason) {
+      await cloudWatch.send(
+        new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: reason }),
+      );
     },
 
     async stopDeployment(deploymentId) {

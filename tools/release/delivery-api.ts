@@ -50,6 +50,19 @@ export interface CreateDeploymentInput {
   readonly description: string;
 }
 
+/** A canary alarm as DescribeAlarms shows it: enough to tell a stale ALARM from a real one. */
+export interface CanaryAlarmState {
+  readonly name: string;
+  /** OK, ALARM or INSUFFICIENT_DATA. */
+  readonly state: string;
+  /** The `ExecutedVersion` dimension: the version the alarm watches. */
+  readonly executedVersion: string | undefined;
+  /** When CloudWatch last set the state (StateUpdatedTimestamp). */
+  readonly stateUpdatedAt: Date | undefined;
+  /** When the alarm was last created or changed, e.g. re-pointed by an apply (AlarmConfigurationUpdatedTimestamp). */
+  readonly configurationUpdatedAt: Date | undefined;
+}
+
 export interface DeliveryApi {
   alias(functionName: string, aliasName: string): Promise<AliasState>;
   /** The function's published version numbers (never `$LATEST`), in any order. */
@@ -59,6 +72,10 @@ export interface DeliveryApi {
   deployment(deploymentId: string): Promise<DeploymentSnapshot>;
   /** Deployments of the group that have not finished yet (newest first). */
   activeDeployments(applicationName: string, deploymentGroupName: string): Promise<string[]>;
+  /** The named metric alarms that exist (a missing name is simply absent). */
+  alarms(names: readonly string[]): Promise<CanaryAlarmState[]>;
+  /** Sets an alarm's state until CloudWatch next evaluates it (SetAlarmState). */
+  setAlarmState(name: string, state: "OK", reason: string): Promise<void>;
   /** Stops the deployment and asks CodeDeploy to roll it back. */
   stopDeployment(
     deploymentId: string,

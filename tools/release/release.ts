@@ -6,6 +6,7 @@
 import type { StageConfig } from "../../stacks/config";
 import { deliveryNames } from "../../stacks/names";
 import { buildAppSpec } from "./appspec";
+import { judgeCanaryAlarms } from "./canary-alarms";
 import type { CommitInfo } from "./commit";
 import {
   type DeliveryApi,
@@ -119,6 +120,29 @@ export async function runRelease(
       `Warning: v${targetVersion} is not the latest published version (v${latest}). The canary alarms watch ` +
         `v${latest} (set by the last terraform apply), so only the hooks guard this release.`,
     );
+  }
+
+  // CodeDeploy reads the canary alarms as soon as the deployment exists: a stale ALARM left by
+  // the old version must be cleared first, and a real one about the target must stop us here.
+  const canaryAlarmNames = [names.canaryErrorsAlarmName, names.canaryDurationAlarmName];
+  const canary = judgeCanaryAlarms(
+    canaryAlarmNames,
+    await deps.api.alarms(canaryAlarmNames),
+    targetVersion,
+    `${stage} v${currentVersion} -> v${targetVersion}, commit ${commit.sha.slice(0, 12)}`,
+  );
+  for (const note of canary.notes) deps.say(note);
+  if (canary.blockers.length > 0) {
+    deps.say(
+      `Not releasing: ${canary.blockers.join("; ")}. CodeDeploy would stop the deployment at once ` +
+        `(ALARM_ACTIVE). The alarm judged v${targetVersion}'s own traffic through the ${names.aliasName} alias ` +
+        `(typically an earlier release of it that was rolled back); run the release again once the alarm is OK.`,
+    );
+    return { exitCode: EXIT.failed, record: undefined };
+  }
+  for (const reset of canary.resets) {
+    await deps.api.setAlarmState(reset.name, "OK", reset.reason);
+    deps.say(reset.message);
   }
 
   const deploymentId = await deps.api.createDeployment({

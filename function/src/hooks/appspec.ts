@@ -54,7 +54,12 @@ function parseDocument(content: string): Record<string, unknown> {
     // YAML 1.2 is a superset of JSON, so one parser reads both forms.
     document = parseYaml(content);
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    // The parser's message may quote the content; keep its first line, and never stringify a
+    // non-Error (its conversion could throw).
+    const reason =
+      error instanceof Error && typeof error.message === "string"
+        ? error.message.split("\n")[0]
+        : "the parser failed";
     throw new AppSpecError(`AppSpec content is neither JSON nor YAML: ${reason}`);
   }
   if (!isRecord(document)) throw new AppSpecError("AppSpec content must be an object");

@@ -138,8 +138,19 @@ async function checkWithinDeadline(
   }
 }
 
-/** `Name: message` of an error: AWS SDK errors carry the API's error code as their name. */
+/**
+ * `Name: message` of an error: AWS SDK errors carry the API's error code as their name. Anything
+ * else that was thrown is described by its type, never converted: `String()` of an object without
+ * a usable `toString` throws, and a throw here would escape the catch that reports `Failed`.
+ *
+ * @example describeError(Object.create(null)) // "a thrown object (not an Error)"
+ */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  if (error instanceof Error) {
+    const name = typeof error.name === "string" ? error.name : "Error";
+    return typeof error.message === "string" ? `${name}: ${error.message}` : name;
+  }
+  if (typeof error === "string") return error;
+  const kind = error === null ? "null" : typeof error === "object" ? "object" : typeof error;
+  return `a thrown ${kind} (not an Error)`;
 }

@@ -116,9 +116,13 @@ export function checkSmokeInvocation(
   const result = parseJson(invocation.payload);
   if (!isRecord(result)) return [...problems, problem("the result is not a JSON object")];
   if (result.statusCode !== request.expectedStatus) {
-    problems.push(
-      problem(`status ${String(result.statusCode)}, expected ${request.expectedStatus}`),
-    );
+    // Only a number is printed: any other value is described by its type, since turning an
+    // untrusted object into text can throw (`{"toString":null}`) or leak what it carries.
+    const status =
+      typeof result.statusCode === "number"
+        ? `status ${result.statusCode}`
+        : `status is ${describeJsonType(result.statusCode)}`;
+    problems.push(problem(`${status}, expected ${request.expectedStatus}`));
   }
   const headers = isRecord(result.headers) ? lowerCaseKeys(result.headers) : {};
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
@@ -158,7 +162,8 @@ function compareShape(
     }
   }
   for (const key of Object.keys(actual)) {
-    if (!(key in expected)) problems.push(`${at}.${key} is not in the contract`);
+    // Own keys only: `in` would find `toString` or `constructor` on Object.prototype.
+    if (!Object.hasOwn(expected, key)) problems.push(`${at}.${key} is not in the contract`);
   }
   return problems;
 }
@@ -175,6 +180,14 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** What kind of JSON value this is, e.g. "an object"; never the value itself. */
+export function describeJsonType(value: unknown): string {
+  if (value === undefined) return "missing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,11 +1,13 @@
 /**
  * Lambda entry point of the DORA recorder (function/dist/recorder.mjs, export `handler`; the
  * stage stack runs it from the service image with `image_config.command = ["recorder.handler"]`).
- * A thin adapter: reads the environment once, wires CodeDeploy and standard output into the
- * recorder, and hands it each event.
+ * A thin adapter: reads the environment once, wires CodeDeploy, the DynamoDB idempotency table
+ * and standard output into the recorder, and hands it each event.
  */
 import { CodeDeployClient, GetDeploymentCommand } from "@aws-sdk/client-codedeploy";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ConfigurationError } from "../config.js";
+import { dynamoDbClaims } from "./claims.js";
 import { createRecorder, type RecorderSettings } from "./recorder.js";
 
 type Environment = Readonly<Record<string, string | undefined>>;
@@ -40,12 +42,17 @@ export function createRecorderHandler(
   dependencies: {
     /** @default a client for the function's region */
     readonly codeDeploy?: CodeDeployClient;
+    /** @default a client for the function's region */
+    readonly dynamoDb?: DynamoDBClient;
     /** @default a synchronous write to standard output */
     readonly write?: (line: string) => void;
   } = {},
 ) {
+  const settings = readRecorderSettings(env);
+  const idempotencyTableName = required(env, "IDEMPOTENCY_TABLE_NAME");
   const codeDeploy = dependencies.codeDeploy ?? new CodeDeployClient({});
-  const record = createRecorder(readRecorderSettings(env), {
+  const dynamoDb = dependencies.dynamoDb ?? new DynamoDBClient({});
+  const record = createRecorder(settings, {
     getDeployment: async (deploymentId) =>
       (await codeDeploy.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo,
     write:
@@ -53,6 +60,7 @@ export function createRecorderHandler(
       ((line) => {
         process.stdout.write(line);
       }),
+    claim: dynamoDbClaims(dynamoDb, idempotencyTableName),
     now: Date.now,
   });
   return async (event: unknown): Promise<void> => {

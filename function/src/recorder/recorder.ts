@@ -4,12 +4,14 @@
  * CloudWatch metrics in Embedded Metric Format. Ports (CodeDeploy lookup, log sink, clock) are
  * injected, so this file does no I/O of its own.
  *
- * Idempotency, honestly: without a database the recorder cannot know what another container
- * already processed. It remembers the keys it handled (EventBridge event id, deployment id +
- * state, alarm + state + state time) in a bounded in-memory set, which drops redeliveries that
- * reach the same warm container. Across containers a redelivered event writes its record again,
- * but records carry deterministic ids (`recordId` in tools/dora/core/records.ts), so the report
- * merges them; only the EMF counters on the dashboard can then count an event twice.
+ * Idempotency: EventBridge delivers at least once, and a redelivery may reach another container.
+ * Before writing, the recorder claims the event's logical key (stage + deployment id + final
+ * state, or stage + alarm + state + state time) through the `claim` port (a conditional PutItem
+ * on the stage's DynamoDB table, function/src/recorder/claims.ts); a key already claimed is a
+ * duplicate, so the record and its EMF metrics are written once. A bounded in-memory set of the
+ * keys this container handled (the EventBridge event id too) answers warm redeliveries without
+ * a call. The claim is the last step that can fail: if CodeDeploy or DynamoDB cannot answer, the
+ * handler throws and Lambda's retry finds the key unclaimed.
  */
 import {
   type Deployment,
@@ -53,11 +55,25 @@ export interface RecorderSettings {
   readonly excludedAlarmNames: readonly string[];
 }
 
+/**
+ * Claims a logical event key until `expiresAt` (epoch seconds). Resolves `true` for the first
+ * claim, `false` when an unexpired claim exists; throws when the store cannot answer.
+ */
+export type ClaimEvent = (
+  key: string,
+  times: { readonly expiresAt: number; readonly now: number },
+) => Promise<boolean>;
+
+/** How long a claim keeps a redelivery out; EventBridge gives up on an event within 24 hours. */
+export const CLAIM_LIFETIME_SECONDS = 7 * 24 * 60 * 60;
+
 export interface RecorderPorts {
   /** CodeDeploy GetDeployment; throws when CodeDeploy cannot answer. */
   readonly getDeployment: (deploymentId: string) => Promise<DeploymentDetails | undefined>;
   /** Writes one log line (a JSON document, newline included). */
   readonly write: (line: string) => void;
+  /** The idempotency store shared by every container of the stage. */
+  readonly claim: ClaimEvent;
   readonly now: () => number;
   /** How many handled keys to remember. @default 1000 */
   readonly memory?: number;
@@ -99,6 +115,20 @@ class BoundedSet {
   }
 }
 
+/**
+ * The keys of one event: `logical` names what happened (a deployment reaching a final state, an
+ * alarm changing state at a time) whatever event carried it, and is what the store claims;
+ * `all` adds EventBridge's event id for the in-memory set.
+ */
+interface EventKeys {
+  readonly logical: string;
+  readonly all: readonly string[];
+}
+
+function eventKeys(eventId: string | undefined, logical: string): EventKeys {
+  return { logical, all: [...(eventId ? [`event:${eventId}`] : []), logical] };
+}
+
 /** Builds the recorder's event handler around its settings and ports. */
 export function createRecorder(settings: RecorderSettings, ports: RecorderPorts) {
   const seen = new BoundedSet(ports.memory ?? 1000);
@@ -111,11 +141,27 @@ export function createRecorder(settings: RecorderSettings, ports: RecorderPorts)
     return { outcome: "ignored", reason: event.reason };
   };
 
-  const emit = (record: DoraRecord, metrics: readonly MetricValue[], keys: readonly string[]) => {
+  const emit = async (
+    record: DoraRecord,
+    metrics: readonly MetricValue[],
+    keys: EventKeys,
+  ): Promise<RecorderOutcome> => {
     // The record must read back exactly as the report will read it; a failure here is a bug.
     const line = toRecordLine(record);
     const check = validateRecord(line);
     if (!check.ok) return ignore({ level: "WARN", reason: `record rejected: ${check.reason}` });
+    // The table is the stage's own; the stage in the key keeps claims unambiguous anyway.
+    const logicalKey = `${settings.stage}/${keys.logical}`;
+    const nowSeconds = Math.floor(ports.now() / 1000);
+    const claimed = await ports.claim(logicalKey, {
+      expiresAt: nowSeconds + CLAIM_LIFETIME_SECONDS,
+      now: nowSeconds,
+    });
+    for (const key of keys.all) seen.add(key);
+    if (!claimed) {
+      log("INFO", "duplicate event ignored", { key: logicalKey });
+      return { outcome: "duplicate", key: logicalKey };
+    }
     writeJson(line);
     if (metrics.length > 0) {
       writeJson(
@@ -127,12 +173,11 @@ export function createRecorder(settings: RecorderSettings, ports: RecorderPorts)
         }),
       );
     }
-    for (const key of keys) seen.add(key);
-    return { outcome: "recorded", record } as const;
+    return { outcome: "recorded", record };
   };
 
-  const duplicateOf = (keys: readonly string[]): RecorderOutcome | undefined => {
-    const key = keys.find((candidate) => seen.has(candidate));
+  const duplicateOf = (keys: EventKeys): RecorderOutcome | undefined => {
+    const key = keys.all.find((candidate) => seen.has(candidate));
     if (key === undefined) return undefined;
     log("INFO", "duplicate event ignored", { key });
     return { outcome: "duplicate", key };
@@ -142,17 +187,17 @@ export function createRecorder(settings: RecorderSettings, ports: RecorderPorts)
     if (event.application !== settings.codeDeployApplication) {
       return ignore({ level: "INFO", reason: `deployment of another application` });
     }
-    const finalState = FINAL_STATES[event.state];
+    // Own keys only: a state of "toString" or "constructor" must not find Object.prototype's.
+    const finalState = Object.hasOwn(FINAL_STATES, event.state)
+      ? FINAL_STATES[event.state]
+      : undefined;
     if (finalState === undefined) {
       return ignore({
         level: "INFO",
         reason: `state ${event.state} of ${event.deploymentId} is not final`,
       });
     }
-    const keys = [
-      ...(event.eventId ? [`event:${event.eventId}`] : []),
-      `deployment:${event.deploymentId}:${finalState}`,
-    ];
+    const keys = eventKeys(event.eventId, `deployment:${event.deploymentId}:${finalState}`);
     const duplicate = duplicateOf(keys);
     if (duplicate) return duplicate;
 
@@ -222,7 +267,7 @@ export function createRecorder(settings: RecorderSettings, ports: RecorderPorts)
     return emit(record, metrics, keys);
   }
 
-  function onAlarm(event: AlarmStateChange): RecorderOutcome {
+  async function onAlarm(event: AlarmStateChange): Promise<RecorderOutcome> {
     if (!event.alarmName.startsWith(settings.alarmNamePrefix)) {
       return ignore({ level: "INFO", reason: `alarm of another stage or service` });
     }
@@ -233,10 +278,10 @@ export function createRecorder(settings: RecorderSettings, ports: RecorderPorts)
       });
     }
     const { state, previousState } = event;
-    const keys = [
-      ...(event.eventId ? [`event:${event.eventId}`] : []),
+    const keys = eventKeys(
+      event.eventId,
       `alarm:${event.alarmName}:${state.value}:${state.timestamp}`,
-    ];
+    );
     const duplicate = duplicateOf(keys);
     if (duplicate) return duplicate;
 
@@ -274,7 +319,7 @@ export function createRecorder(settings: RecorderSettings, ports: RecorderPorts)
     });
   }
 
-  /** Handles one invocation payload. Throws only when CodeDeploy cannot be reached. */
+  /** Handles one invocation payload. Throws only when CodeDeploy or the claim store cannot answer. */
   return async function record(event: unknown): Promise<RecorderOutcome> {
     const classified = classifyEvent(event);
     switch (classified.kind) {

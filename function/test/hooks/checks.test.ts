@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AppSpecError, parseAppSpecTarget } from "../../src/hooks/appspec.js";
+import { describeError, runLifecycleHook } from "../../src/hooks/lifecycle.js";
 import { evaluateAlarms } from "../../src/hooks/post-traffic.js";
 import { checkSmokeInvocation, SMOKE_REQUESTS } from "../../src/hooks/smoke.js";
 import { makeAppSpec } from "./support/fake-deployment.js";
@@ -98,6 +99,45 @@ describe("checkSmokeInvocation", () => {
     expect(problems[0]).toBe("GET /health: ran version 7, expected 8");
   });
 
+  it.each([
+    // fast-check's counterexample (seed -857133172): String() of it throws a TypeError.
+    ['{"statusCode":{"toString":null}}', "status is an object, expected 200"],
+    ['{"statusCode":{"valueOf":null,"toString":null}}', "status is an object, expected 200"],
+    ['{"statusCode":["200"]}', "status is an array, expected 200"],
+    ['{"statusCode":"200"}', "status is a string, expected 200"],
+    ['{"statusCode":null}', "status is null, expected 200"],
+    ["{}", "status is missing, expected 200"],
+    ['{"statusCode":503}', "status 503, expected 200"],
+  ])("describes the status of %s by its type, never by converting it", (payload, finding) => {
+    const problems = checkSmokeInvocation(
+      health,
+      { functionError: undefined, executedVersion: "8", payload },
+      expected,
+    );
+
+    expect(problems).toContain(`GET /health: ${finding}`);
+  });
+
+  it("flags body fields named like Object.prototype's keys as outside the contract", () => {
+    const payload = JSON.stringify({
+      statusCode: 200,
+      body: JSON.stringify({ status: "ok", version: "v-new", toString: 1, constructor: 2 }),
+    });
+
+    const problems = checkSmokeInvocation(
+      health,
+      { functionError: undefined, executedVersion: "8", payload },
+      expected,
+    );
+
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "GET /health: body.toString is not in the contract",
+        "GET /health: body.constructor is not in the contract",
+      ]),
+    );
+  });
+
   it("never throws and always finds a problem in arbitrary payloads", () => {
     fc.assert(
       fc.property(
@@ -123,6 +163,42 @@ describe("checkSmokeInvocation", () => {
       ),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe("describeError", () => {
+  it.each([
+    [new TypeError("boom"), "TypeError: boom"],
+    ["plain text", "plain text"],
+    [Object.create(null), "a thrown object (not an Error)"],
+    [{ toString: null }, "a thrown object (not an Error)"],
+    [undefined, "a thrown undefined (not an Error)"],
+    [null, "a thrown null (not an Error)"],
+  ])("describes %o without converting it", (error, description) => {
+    expect(describeError(error)).toBe(description);
+  });
+});
+
+describe("runLifecycleHook", () => {
+  it("reports Failed when the check throws a value that has no text form", async () => {
+    const reported: string[] = [];
+
+    const result = await runLifecycleHook({
+      hook: "BeforeAllowTraffic",
+      event: { DeploymentId: "d-ABCDEF123", LifecycleEventHookExecutionId: "execution-1" },
+      remainingTimeMs: () => 60_000,
+      safetyMarginMs: 3000,
+      check: async () => {
+        throw Object.create(null);
+      },
+      report: async (_event, status) => {
+        reported.push(status);
+      },
+      log: { info: () => {}, error: () => {} },
+    });
+
+    expect(reported).toEqual(["Failed"]);
+    expect(result.reasons).toEqual(["the check crashed: a thrown object (not an Error)"]);
   });
 });
 

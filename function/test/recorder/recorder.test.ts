@@ -4,7 +4,8 @@ import { computeMetrics } from "../../../tools/dora/core/metrics.js";
 import { linesOf, parseRecords } from "../../../tools/dora/core/records.js";
 import { awsError } from "../../../tools/dora/test/support/fake-aws-endpoint.js";
 import { ConfigurationError } from "../../src/config.js";
-import { readRecorderSettings } from "../../src/recorder/handler.js";
+import { createRecorderHandler, readRecorderSettings } from "../../src/recorder/handler.js";
+import type { FakeDynamoDbTable } from "./fake-dynamodb.js";
 import {
   deploymentInfo,
   type Harness,
@@ -12,12 +13,13 @@ import {
   makeAlarmEvent,
   makeDeploymentEvent,
   RECORDER_ENV,
+  startIdempotencyTable,
   startRecorder,
 } from "./support.js";
 
 let harness: Harness | undefined;
 afterEach(async () => {
-  await harness?.endpoint.close();
+  await harness?.close();
   harness = undefined;
 });
 
@@ -123,7 +125,8 @@ describe("CodeDeploy deployment state changes", () => {
     ]);
   });
 
-  it.each(["START", "READY", "QUEUED"])(
+  // The last three are Object.prototype's keys: a plain lookup would take them for final states.
+  it.each(["START", "READY", "QUEUED", "toString", "constructor", "__proto__"])(
     "ignores the non-final state %s without asking CodeDeploy",
     async (state) => {
       const recorder = await recorderAnswering();
@@ -434,6 +437,122 @@ describe("events the recorder cannot use", () => {
   });
 });
 
+describe("idempotency across containers (one DynamoDB table per stage)", () => {
+  let table: FakeDynamoDbTable | undefined;
+  const containers: Harness[] = [];
+  afterEach(async () => {
+    for (const container of containers.splice(0)) await container.close();
+    await table?.close();
+    table = undefined;
+  });
+
+  /** A fresh recorder instance, as in a container that has seen nothing yet, on the shared table. */
+  async function container(): Promise<Harness> {
+    table ??= await startIdempotencyTable();
+    const started = await startRecorder(
+      () => ({ body: { deploymentInfo: deploymentInfo() } }),
+      RECORDER_ENV,
+      table,
+    );
+    containers.push(started);
+    return started;
+  }
+
+  const written = (kind: "records" | "metrics") => containers.flatMap((c) => c[kind]());
+
+  it.each([
+    [
+      "a deployment state change",
+      () => makeDeploymentEvent(),
+      "prod/deployment:d-123456789:SUCCESS",
+    ],
+    [
+      "an alarm state change",
+      () => loadFixture("eventbridge-alarm-state-change.json"),
+      `prod/alarm:example-prod-errors:OK:${Date.parse("2026-03-14T09:41:07.512Z")}`,
+    ],
+  ])(
+    "writes the record and metrics of %s redelivered to another container once",
+    async (_, event, key) => {
+      const first = await container();
+      const second = await container();
+
+      await first.handler(event());
+      await second.handler(event());
+
+      expect(written("records")).toHaveLength(1);
+      expect(written("metrics")).toHaveLength(1);
+      expect(second.diagnostics()).toMatchObject([
+        { level: "INFO", message: "duplicate event ignored", key },
+      ]);
+      expect([...(table?.items.keys() ?? [])]).toEqual([key]);
+    },
+  );
+
+  it("claims the logical event, so a new event id for the same deployment state counts once", async () => {
+    const first = await container();
+    const second = await container();
+
+    await first.handler(makeDeploymentEvent({ id: "first-delivery" }));
+    await second.handler(makeDeploymentEvent({ id: "retried-at-the-source" }));
+
+    expect(written("records")).toHaveLength(1);
+    expect(written("metrics")).toHaveLength(1);
+  });
+
+  it("keeps a claim for seven days", async () => {
+    const recorder = await container();
+    const before = Math.floor(Date.now() / 1000);
+
+    await recorder.handler(makeDeploymentEvent());
+
+    const expiresAt = Number(table?.items.get("prod/deployment:d-123456789:SUCCESS")?.expiresAt?.N);
+    expect(expiresAt - before).toBeGreaterThanOrEqual(7 * 24 * 3600);
+    expect(expiresAt - before).toBeLessThanOrEqual(7 * 24 * 3600 + 5);
+  });
+
+  it("records again once a claim has expired, even before DynamoDB deletes the item", async () => {
+    const first = await container();
+    await first.handler(makeDeploymentEvent());
+    const key = "prod/deployment:d-123456789:SUCCESS";
+    table?.seed({
+      id: { S: key },
+      expiresAt: { N: String(Math.floor(Date.now() / 1000) - 1) },
+    });
+    const second = await container();
+
+    await second.handler(makeDeploymentEvent());
+
+    expect(written("records")).toHaveLength(2);
+  });
+
+  it("throws without writing when DynamoDB cannot answer, and records the retry once", async () => {
+    const recorder = await container();
+    table?.failWith(awsError(500, "InternalServerError", "try again"));
+    const event = makeDeploymentEvent();
+
+    await expect(recorder.handler(event)).rejects.toMatchObject({ name: "InternalServerError" });
+    expect(recorder.records()).toEqual([]);
+    expect(recorder.metrics()).toEqual([]);
+
+    table?.failWith(undefined);
+    await recorder.handler(event);
+    await recorder.handler(event);
+
+    expect(recorder.records()).toHaveLength(1);
+    expect(recorder.metrics()).toHaveLength(1);
+  });
+
+  it("still ignores an unusable event without asking DynamoDB", async () => {
+    const recorder = await container();
+    table?.failWith(awsError(500, "InternalServerError", "unreachable"));
+
+    await expect(recorder.handler({ source: "aws.s3" })).resolves.toBeUndefined();
+
+    expect(table?.endpoint.requests).toEqual([]);
+  });
+});
+
 describe("readRecorderSettings", () => {
   it.each(["STAGE", "DORA_METRICS_NAMESPACE", "CODEDEPLOY_APPLICATION", "ALARM_NAME_PREFIX"])(
     "names %s when it is missing",
@@ -446,6 +565,15 @@ describe("readRecorderSettings", () => {
       );
     },
   );
+
+  it("names IDEMPOTENCY_TABLE_NAME when it is missing", () => {
+    const env: Record<string, string> = { ...RECORDER_ENV };
+    delete env.IDEMPOTENCY_TABLE_NAME;
+
+    expect(() => createRecorderHandler(env)).toThrow(
+      "environment variable IDEMPOTENCY_TABLE_NAME must be set",
+    );
+  });
 
   it("reads the excluded alarm names as a comma-separated list", () => {
     expect(readRecorderSettings(RECORDER_ENV).excludedAlarmNames).toEqual([

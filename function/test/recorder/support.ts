@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CodeDeployClient } from "@aws-sdk/client-codedeploy";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   FAKE_CREDENTIALS,
   type FakeAnswer,
@@ -10,6 +11,7 @@ import {
   startFakeAwsEndpoint,
 } from "../../../tools/dora/test/support/fake-aws-endpoint.js";
 import { createRecorderHandler } from "../../src/recorder/handler.js";
+import { type FakeDynamoDbTable, startFakeDynamoDbTable } from "./fake-dynamodb.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
@@ -88,7 +90,13 @@ export const RECORDER_ENV = {
   CODEDEPLOY_APPLICATION: "myApplication",
   ALARM_NAME_PREFIX: "example-prod-",
   EXCLUDED_ALARM_NAMES: "example-prod-canary-errors,example-prod-canary-p99-duration",
+  IDEMPOTENCY_TABLE_NAME: "agnostic-lambda-core-prod-dora-idempotency",
 } as const;
+
+/** A fake of the stage's idempotency table; share one between recorders to play two containers. */
+export function startIdempotencyTable(): Promise<FakeDynamoDbTable> {
+  return startFakeDynamoDbTable(RECORDER_ENV.IDEMPOTENCY_TABLE_NAME);
+}
 
 export interface Harness {
   readonly handler: (event: unknown) => Promise<void>;
@@ -97,19 +105,26 @@ export interface Harness {
   /** The raw text it wrote. */
   readonly output: () => string;
   readonly endpoint: FakeAwsEndpoint;
+  /** The idempotency table this recorder claims events in. */
+  readonly table: FakeDynamoDbTable;
+  /** Closes the CodeDeploy fake, and the table unless the test passed in its own. */
+  readonly close: () => Promise<void>;
   readonly records: () => Json[];
   readonly metrics: () => Json[];
   readonly diagnostics: () => Json[];
 }
 
 /**
- * The real handler wired to a fake CodeDeploy endpoint answering GetDeployment from `answer`,
- * writing into memory. Close `endpoint` after the test.
+ * The real handler (a fresh instance: a new container) wired to a fake CodeDeploy endpoint
+ * answering GetDeployment from `answer` and to a fake idempotency table (`table`, or its own),
+ * writing into memory. Call `close` after the test.
  */
 export async function startRecorder(
   answer: (deploymentId: string) => FakeAnswer,
   env: Readonly<Record<string, string>> = RECORDER_ENV,
+  table?: FakeDynamoDbTable,
 ): Promise<Harness> {
+  const idempotencyTable = table ?? (await startIdempotencyTable());
   const endpoint = await startFakeAwsEndpoint({
     "CodeDeploy_20141006.GetDeployment": ({ body }) => answer(String(body.deploymentId)),
   });
@@ -119,10 +134,17 @@ export async function startRecorder(
     credentials: FAKE_CREDENTIALS,
     maxAttempts: 1,
   });
+  const dynamoDb = new DynamoDBClient({
+    endpoint: idempotencyTable.endpoint.url,
+    region: "us-east-1",
+    credentials: FAKE_CREDENTIALS,
+    maxAttempts: 1,
+  });
   let text = "";
   const lines: Json[] = [];
   const handler = createRecorderHandler(env, {
     codeDeploy,
+    dynamoDb,
     write: (line) => {
       text += line;
       lines.push(JSON.parse(line) as Json);
@@ -133,6 +155,11 @@ export async function startRecorder(
     lines,
     output: () => text,
     endpoint,
+    table: idempotencyTable,
+    close: async () => {
+      await endpoint.close();
+      if (!table) await idempotencyTable.close();
+    },
     records: () => lines.filter((line) => line.type === "deployment" || line.type === "incident"),
     metrics: () => lines.filter((line) => "_aws" in line),
     diagnostics: () => lines.filter((line) => "level" in line),

@@ -1,5 +1,11 @@
 import { blocks, stringList } from "../attributes";
-import { ACCOUNT_WIDE_ACTIONS, permissionPolicyProblems } from "../iam-policy";
+import {
+  ACCOUNT_WIDE_ACTIONS,
+  isServiceWideAction,
+  permissionPolicyProblems,
+  RESOURCE_POLICY_ATTRIBUTES,
+  resourcePolicyActionProblems,
+} from "../iam-policy";
 import type { ElementView, GuardrailRule } from "../rule";
 
 /** Identity (permission) policies, by resource type: where their JSON lives. */
@@ -32,6 +38,25 @@ function policiesOf(element: ElementView): { where: string; attribute: string }[
   }));
 }
 
+/**
+ * Resource and trust policies get the action check only. Their `Resource` can only name the
+ * resource the policy is attached to, so `"*"` there means "this resource": in a KMS key policy
+ * it means "this key" (AWS requires it), not every key in the account.
+ */
+function resourcePolicyProblems(element: ElementView): string[] {
+  if (element.type === "aws_lambda_permission") {
+    const action = element.attributes.action;
+    return typeof action === "string" && isServiceWideAction(action)
+      ? [`action "${action}" grants a whole service to the principal`]
+      : [];
+  }
+  const attribute = RESOURCE_POLICY_ATTRIBUTES[element.type];
+  if (!attribute) return [];
+  const policy = element.policyAt(attribute);
+  if ("unreadable" in policy) return [`${attribute}: ${policy.unreadable}`];
+  return resourcePolicyActionProblems(policy.statements).map((p) => `${attribute}: ${p}`);
+}
+
 const allowList = ACCOUNT_WIDE_ACTIONS.map(
   (entry) =>
     entry.action +
@@ -40,22 +65,30 @@ const allowList = ACCOUNT_WIDE_ACTIONS.map(
       : ""),
 ).join(", ");
 
-/** ALC004: permission policies name the actions and resources they need, nothing wider. */
+/**
+ * ALC004: permission policies name the actions and resources they need, nothing wider; resource
+ * and trust policies name the actions they grant.
+ */
 export const iamLeastPrivilege: GuardrailRule = {
   id: "ALC004",
-  title: 'No IAM policy allows "*" actions, service-wide wildcards or Resource "*"',
+  title:
+    'No IAM policy allows "*" actions or service-wide wildcards, and no permission policy Resource "*"',
   why:
     'A wildcard grants actions nobody reviewed (s3:* includes DeleteBucket); Resource "*" lets a ' +
     "leaked credential reach every resource of that kind in the account, other stages included.",
   fix:
-    "list the exact actions and scope Resource to ARNs built from the stage config; " +
+    "list the exact actions (in resource policies too: key, topic, bucket, repository policies) and " +
+    "scope a permission policy's Resource to ARNs built from the stage config; " +
     `Resource "*" is accepted only for ${allowList}; AWS managed policies cannot be checked, ` +
     "so write the statements inline instead of attaching one",
   appliesTo: (element) =>
     element.kind === "resource" &&
-    (PERMISSION_POLICY_TYPES.has(element.type) || element.type in ATTACHMENT_ATTRIBUTES),
+    (PERMISSION_POLICY_TYPES.has(element.type) ||
+      element.type in ATTACHMENT_ATTRIBUTES ||
+      element.type in RESOURCE_POLICY_ATTRIBUTES ||
+      element.type === "aws_lambda_permission"),
   check: (element) => {
-    const problems: string[] = [];
+    const problems: string[] = resourcePolicyProblems(element);
     for (const { where, attribute } of policiesOf(element)) {
       const policy = element.policyAt(attribute);
       if ("unreadable" in policy) problems.push(`${where}: ${policy.unreadable}`);

@@ -1,28 +1,26 @@
 import { stringList } from "../attributes";
 import type { GuardrailRule } from "../rule";
 
-/** ALC006: an alarm that notifies nobody (and stops nothing) is noise in the console. */
+/**
+ * ALC006: an alarm that notifies nobody (and stops nothing) is noise in the console. There is no
+ * built-in exemption: an alarm whose only effect is elsewhere (a canary alarm that CodeDeploy
+ * watches to roll back) carries a written ALC006 waiver on that one alarm.
+ */
 export const alarmHasAction: GuardrailRule = {
   id: "ALC006",
   title: "Every alarm has at least one alarm action",
   why: "An alarm without an action changes state silently: nobody is paged and nothing stops.",
   fix:
-    "add alarmActions (the stage's alarm topic ARN) and leave actionsEnabled on; an alarm that " +
-    "only stops deployments must be listed in a CodeDeploy deployment group's alarm_configuration",
+    "add alarmActions (the stage's alarm topic ARN) and leave actionsEnabled on; an alarm whose " +
+    'action is elsewhere (a canary alarm that a CodeDeploy deployment group watches) needs waive(alarm, "ALC006", reason)',
   appliesTo: (element) =>
     element.kind === "resource" &&
     (element.type === "aws_cloudwatch_metric_alarm" ||
       element.type === "aws_cloudwatch_composite_alarm"),
-  check: (element, context) => {
-    const watched = context.stack.alarmsWatchedByDeployments;
-    const name = element.attributes.alarm_name;
-    // A canary alarm's action is CodeDeploy's rollback: the deployment group watches it.
-    const watchedByDeployment =
-      (typeof name === "string" && watched.has(name)) ||
-      [...watched].some((entry) => entry.startsWith(`\${${element.type}.${element.name}.`));
+  check: (element) => {
     const problems: string[] = [];
-    if (stringList(element.attributes.alarm_actions).length === 0 && !watchedByDeployment) {
-      problems.push("alarm_actions is empty and no CodeDeploy deployment group watches the alarm");
+    if (stringList(element.attributes.alarm_actions).length === 0) {
+      problems.push("alarm_actions is empty");
     }
     if (element.attributes.actions_enabled === false) {
       problems.push("actions_enabled is false: the alarm's actions never run");

@@ -1,18 +1,6 @@
 import { isNonEmptyString } from "../attributes";
-import { principalPolicyProblems } from "../iam-policy";
+import { principalPolicyProblems, RESOURCE_POLICY_ATTRIBUTES } from "../iam-policy";
 import type { ElementView, GuardrailRule } from "../rule";
-
-/** Trust and resource policies, by resource type: the attribute that holds the JSON. */
-const PRINCIPAL_POLICY_ATTRIBUTES: Readonly<Record<string, string>> = {
-  aws_iam_role: "assume_role_policy",
-  aws_sns_topic: "policy",
-  aws_sns_topic_policy: "policy",
-  aws_kms_key: "policy",
-  aws_ecr_repository_policy: "policy",
-  aws_s3_bucket_policy: "policy",
-  aws_sqs_queue_policy: "policy",
-  aws_cloudwatch_event_bus_policy: "policy",
-};
 
 /** Conditions an `aws_lambda_permission` can carry to narrow who may invoke. */
 const LAMBDA_PERMISSION_CONDITIONS = [
@@ -49,10 +37,10 @@ export const noAnonymousPrincipal: GuardrailRule = {
     "(aws:SourceAccount, aws:SourceArn, aws:PrincipalOrgID; source_arn / source_account on a Lambda permission)",
   appliesTo: (element) =>
     element.kind === "resource" &&
-    (element.type === "aws_lambda_permission" || element.type in PRINCIPAL_POLICY_ATTRIBUTES),
+    (element.type === "aws_lambda_permission" || element.type in RESOURCE_POLICY_ATTRIBUTES),
   check: (element) => {
     if (element.type === "aws_lambda_permission") return lambdaPermissionProblems(element);
-    const attribute = PRINCIPAL_POLICY_ATTRIBUTES[element.type];
+    const attribute = RESOURCE_POLICY_ATTRIBUTES[element.type];
     if (!attribute) return [];
     const policy = element.policyAt(attribute);
     if ("unreadable" in policy) return [`${attribute}: ${policy.unreadable}`];

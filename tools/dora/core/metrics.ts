@@ -182,7 +182,8 @@ export const DEFAULT_WINDOW_DAYS = 30;
 /**
  * The default window: the last 30 days up to and including the newest record of the stage
  * (`until` is one millisecond after it, since `until` is exclusive). With no records it ends at
- * `now`.
+ * `now`. A `since` given without `until` at or after that end starts a window with no records
+ * yet: it spans 30 days from `since` (its metrics are `null`), it is not an error.
  */
 export function defaultWindow(
   records: readonly DoraRecord[],
@@ -194,7 +195,12 @@ export function defaultWindow(
   },
 ): ReportWindow {
   const newest = newestRecordTime(records, options.stage);
-  const until = options.until ?? (newest === null ? options.now : newest + 1);
+  const newestEnd = newest === null ? options.now : newest + 1;
+  const until =
+    options.until ??
+    (options.since !== undefined && options.since >= newestEnd
+      ? options.since + DEFAULT_WINDOW_DAYS * MILLISECONDS_PER_DAY
+      : newestEnd);
   const since = options.since ?? until - DEFAULT_WINDOW_DAYS * MILLISECONDS_PER_DAY;
   return validateWindow({ stage: options.stage, since, until });
 }

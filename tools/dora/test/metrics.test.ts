@@ -320,6 +320,19 @@ describe("defaultWindow", () => {
     ).toBe(at("2026-03-01T00:00:00Z"));
   });
 
+  it("runs 30 days from a since that lies after the newest record, with null metrics", () => {
+    const since = at("2027-01-01T00:00:00Z");
+
+    const window = defaultWindow(allRecords, { stage: "prod", since, now });
+    const metrics = computeMetrics(allRecords, window);
+
+    expect(window).toEqual({ stage: "prod", since, until: since + 30 * 86_400_000 });
+    expect(metrics.deploymentFrequencyPerDay.value).toBeNull();
+    expect(metrics.leadTimeForChangesHours.value).toBeNull();
+    expect(metrics.changeFailureRate.value).toBeNull();
+    expect(metrics.timeToRestoreHours.value).toBeNull();
+  });
+
   it("rejects a since that is not before until", () => {
     expect(() =>
       defaultWindow(allRecords, {

@@ -1,7 +1,7 @@
 /**
  * The release command end to end: `runCli` with the real AWS SDK v3 clients, pointed by the
- * standard `AWS_ENDPOINT_URL` variable at an in-process fake of the Lambda (REST-JSON) and
- * CodeDeploy (awsJson 1.1) APIs. Exit codes, summaries, the AppSpec and description sent to
+ * standard `AWS_ENDPOINT_URL` variable at an in-process fake of the Lambda (REST-JSON),
+ * CodeDeploy (awsJson 1.1) and CloudWatch (awsJson 1.0, the canary alarms) APIs. Exit codes, summaries, the AppSpec and description sent to
  * CodeDeploy, and the deployment record are asserted.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -19,6 +19,7 @@ import {
   throttling,
 } from "./support/fake-aws-endpoint";
 import {
+  canaryAlarm,
   DEPLOYMENT_ID,
   DEV,
   FakeReleaseWorld,
@@ -306,6 +307,87 @@ describe("npm run release", () => {
       | undefined;
     const content = revision?.appSpecContent.content ?? "";
     expect(parseAppSpecTarget(content).targetVersion).toBe("6");
+  });
+
+  it("resets a canary alarm left in ALARM by the old version before the apply re-pointed it, then releases the hotfix", async () => {
+    const repointedAt = new Date(Date.now() - 20_000);
+    const { exitCode, stdout, world } = await release(["--stage", "dev"], {
+      canaryAlarms: [
+        canaryAlarm(DEV.canaryErrorsAlarmName, {
+          state: "ALARM",
+          stateUpdatedAt: new Date(repointedAt.getTime() - 120_000),
+          configurationUpdatedAt: repointedAt,
+        }),
+        canaryAlarm(DEV.canaryDurationAlarmName),
+      ],
+    });
+
+    expect(exitCode).toBe(0);
+    expect(world.endpoint.callsOf("SetAlarmState").map((call) => call.json)).toEqual([
+      {
+        AlarmName: DEV.canaryErrorsAlarmName,
+        StateValue: "OK",
+        StateReason: `release dev v7 -> v8, commit ${HEAD[0]?.slice(0, 12)}: alarm re-pointed at version 8; the old version's state does not apply`,
+      },
+    ]);
+    expect(stdout).toContain(`Reset ${DEV.canaryErrorsAlarmName} from ALARM to OK`);
+    // The reset happens before CodeDeploy can look at the alarm.
+    const operations = world.endpoint.calls.map((call) => call.operation);
+    expect(operations.indexOf("SetAlarmState")).toBeLessThan(
+      operations.indexOf("CreateDeployment"),
+    );
+    expect(world.canaryAlarms.map((alarm) => alarm.state)).toEqual(["OK", "OK"]);
+    expect(stdout).toMatch(/Release succeeded: dev serves v8/);
+  });
+
+  it("exits 1 without creating a deployment when a canary alarm went into ALARM about the target after it was re-pointed", async () => {
+    const repointedAt = new Date(Date.now() - 600_000);
+    const { exitCode, stdout, world } = await release(["--stage", "dev"], {
+      canaryAlarms: [
+        canaryAlarm(DEV.canaryErrorsAlarmName),
+        canaryAlarm(DEV.canaryDurationAlarmName, {
+          state: "ALARM",
+          stateUpdatedAt: new Date(repointedAt.getTime() + 240_000),
+          configurationUpdatedAt: repointedAt,
+        }),
+      ],
+    });
+
+    expect(exitCode).toBe(1);
+    expect(stdout).toContain(
+      `Not releasing: ${DEV.canaryDurationAlarmName} is in ALARM about v8 itself`,
+    );
+    expect(world.endpoint.callsOf("CreateDeployment")).toHaveLength(0);
+    expect(world.endpoint.callsOf("SetAlarmState")).toHaveLength(0);
+  });
+
+  it("leaves OK canary alarms alone", async () => {
+    const { exitCode, world } = await release(["--stage", "dev"]);
+
+    expect(exitCode).toBe(0);
+    expect(world.endpoint.callsOf("DescribeAlarms")[0]?.json.AlarmNames).toEqual([
+      DEV.canaryErrorsAlarmName,
+      DEV.canaryDurationAlarmName,
+    ]);
+    expect(world.endpoint.callsOf("SetAlarmState")).toHaveLength(0);
+  });
+
+  it("resets, with a warning, a canary alarm in ALARM about another version than --target-version", async () => {
+    const { exitCode, stdout, world } = await release(["--stage", "dev", "--target-version", "6"], {
+      canaryAlarms: [
+        canaryAlarm(DEV.canaryErrorsAlarmName, { state: "ALARM" }),
+        canaryAlarm(DEV.canaryDurationAlarmName),
+      ],
+    });
+
+    expect(exitCode).toBe(0);
+    expect(stdout).toContain(
+      `Warning: the canary alarms do not watch this target: ${DEV.canaryErrorsAlarmName} watches v8, not v6.`,
+    );
+    expect(world.endpoint.callsOf("SetAlarmState").map((call) => call.json.AlarmName)).toEqual([
+      DEV.canaryErrorsAlarmName,
+    ]);
+    expect(world.endpoint.callsOf("CreateDeployment")).toHaveLength(1);
   });
 
   it("exits 2 when --target-version is not a published version", async () => {

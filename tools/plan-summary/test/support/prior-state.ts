@@ -27,7 +27,9 @@ interface Block {
       { readonly type: Json; readonly optional?: boolean; readonly computed?: boolean }
     >
   >;
-  readonly block_types?: Readonly<Record<string, { readonly nesting_mode: string }>>;
+  readonly block_types?: Readonly<
+    Record<string, { readonly nesting_mode: string; readonly block?: Block }>
+  >;
 }
 
 interface PlannedResource {
@@ -175,8 +177,34 @@ export function stateFromPlan(plan: PlanForState, schemas: ProviderSchemas): Jso
   const fakeFor = (resource: PlannedResource, name: string): Json => {
     const block = schemaOf(resource.type);
     const attribute = block.attributes?.[name];
-    const nesting = block.block_types?.[name]?.nesting_mode;
-    return attribute === undefined && nesting === "single"
+    const nested = block.block_types?.[name];
+    const planned = resource.values[name];
+    const unknown = (unknownByAddress.get(resource.address) as JsonObject | undefined)?.[name];
+    // A configured nested block with some computed parts (e.g. a DynamoDB table's
+    // `server_side_encryption { enabled = true }` whose key ARN AWS picks): an apply keeps the
+    // block and fills in those parts, so keep it and fake only what is unknown.
+    if (nested?.block && Array.isArray(planned) && planned.length > 0 && Array.isArray(unknown)) {
+      return planned.map((element, index) => {
+        const marks = unknown[index];
+        if (element === null || typeof element !== "object" || Array.isArray(element)) {
+          return element;
+        }
+        if (marks === null || typeof marks !== "object" || Array.isArray(marks)) return element;
+        const filled: JsonObject = { ...element };
+        for (const [key, mark] of Object.entries(marks)) {
+          if (containsUnknown(mark)) {
+            filled[key] = fakeValue(
+              nested.block?.attributes?.[key],
+              resource.type,
+              resource.address,
+              key,
+            );
+          }
+        }
+        return filled;
+      });
+    }
+    return attribute === undefined && nested?.nesting_mode === "single"
       ? null
       : fakeValue(attribute, resource.type, resource.address, name);
   };

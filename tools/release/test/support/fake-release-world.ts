@@ -1,7 +1,8 @@
 /**
- * A scripted Lambda + CodeDeploy for the release command's end-to-end tests, served by the
- * in-process fake endpoint. Each GetDeployment call moves the deployment one frame forward, so a
- * test lays out the whole story (shifting, hooks, failure, rollback) as a list of frames.
+ * A scripted Lambda + CodeDeploy + CloudWatch (the canary alarms) for the release command's
+ * end-to-end tests, served by the in-process fake endpoint. Each GetDeployment call moves the
+ * deployment one frame forward, so a test lays out the whole story (shifting, hooks, failure,
+ * rollback) as a list of frames.
  */
 import { STAGES } from "../../../../stacks/config";
 import { deliveryNames } from "../../../../stacks/names";
@@ -19,7 +20,35 @@ export interface Frame {
   readonly rollbackMessage?: string;
 }
 
+/** A canary alarm as the fake CloudWatch keeps it; SetAlarmState changes `state` and `stateUpdatedAt`. */
+export interface FakeCanaryAlarm {
+  readonly name: string;
+  state: string;
+  readonly executedVersion: string;
+  stateUpdatedAt: Date;
+  readonly configurationUpdatedAt: Date;
+}
+
+/** The times of a canary alarm re-pointed by the last apply a minute ago. */
+const REPOINTED_AT = new Date(Date.now() - 60_000);
+
+/** A canary alarm of the dev stage watching `executedVersion`, by default OK since the apply. */
+export function canaryAlarm(
+  name: string,
+  spec: Partial<Omit<FakeCanaryAlarm, "name">> = {},
+): FakeCanaryAlarm {
+  return {
+    name,
+    state: spec.state ?? "OK",
+    executedVersion: spec.executedVersion ?? "8",
+    stateUpdatedAt: spec.stateUpdatedAt ?? new Date(REPOINTED_AT.getTime() + 30_000),
+    configurationUpdatedAt: spec.configurationUpdatedAt ?? REPOINTED_AT,
+  };
+}
+
 export interface ReleaseScenario {
+  /** @default both canary alarms OK on the latest published version */
+  readonly canaryAlarms?: readonly FakeCanaryAlarm[];
   readonly aliasVersion?: string;
   readonly additionalWeights?: Readonly<Record<string, number>>;
   readonly publishedVersions?: readonly string[];
@@ -77,6 +106,8 @@ export const SUCCESS_FRAMES: readonly Frame[] = [
 export class FakeReleaseWorld {
   private served = 0;
   readonly createdAt = new Date(Date.now() - 1000);
+  /** The fake CloudWatch's canary alarms, as they are after the release. */
+  readonly canaryAlarms: FakeCanaryAlarm[];
 
   constructor(
     readonly endpoint: FakeAwsEndpoint,
@@ -86,6 +117,13 @@ export class FakeReleaseWorld {
     const functionName = DEV.functionName;
     const published = scenario.publishedVersions ?? ["1", "2", "3", "4", "5", "6", "7", "8"];
     const frames = scenario.frames ?? SUCCESS_FRAMES;
+    let stoppedByAlarm: Frame | undefined;
+    this.canaryAlarms = [
+      ...(scenario.canaryAlarms ?? [
+        canaryAlarm(DEV.canaryErrorsAlarmName, { executedVersion: published.at(-1) }),
+        canaryAlarm(DEV.canaryDurationAlarmName, { executedVersion: published.at(-1) }),
+      ]),
+    ];
     const current = () =>
       frames[Math.min(Math.max(this.served - 1, 0), frames.length - 1)] as Frame;
     const requireFunction = (name: string | undefined) => {
@@ -152,12 +190,23 @@ export class FakeReleaseWorld {
             "No deployment group",
           );
         }
+        // Like CodeDeploy, which polls the group's alarms at once: one in ALARM stops the deployment.
+        const active = this.canaryAlarms.filter((alarm) => alarm.state === "ALARM");
+        if (active.length > 0) {
+          stoppedByAlarm = {
+            status: "Stopped",
+            error: {
+              code: "ALARM_ACTIVE",
+              message: `One or more alarms have been activated: ${active.map((alarm) => alarm.name).join(", ")}`,
+            },
+          };
+        }
         return { body: { deploymentId: DEPLOYMENT_ID } };
       })
       .target("CodeDeploy_20141006.GetDeployment", ({ json }) => {
         requireDeployment(json.deploymentId);
         this.served += 1;
-        const frame = current();
+        const frame = stoppedByAlarm ?? current();
         const finished = ["Succeeded", "Failed", "Stopped"].includes(frame.status);
         return {
           body: {
@@ -223,6 +272,34 @@ export class FakeReleaseWorld {
           );
         }
         return { body: { deployments: [...(scenario.activeDeployments ?? [])] } };
+      })
+      // CloudWatch speaks awsJson 1.0 in the SDK version this project uses.
+      .target("GraniteServiceVersion20100801.DescribeAlarms", ({ json }) => {
+        const names = (json.AlarmNames as string[] | undefined) ?? [];
+        return {
+          body: {
+            MetricAlarms: this.canaryAlarms
+              .filter((alarm) => names.includes(alarm.name))
+              .map((alarm) => ({
+                AlarmName: alarm.name,
+                StateValue: alarm.state,
+                Dimensions: [
+                  { Name: "FunctionName", Value: functionName },
+                  { Name: "Resource", Value: `${functionName}:live` },
+                  { Name: "ExecutedVersion", Value: alarm.executedVersion },
+                ],
+                StateUpdatedTimestamp: epochSeconds(alarm.stateUpdatedAt),
+                AlarmConfigurationUpdatedTimestamp: epochSeconds(alarm.configurationUpdatedAt),
+              })),
+          },
+        };
+      })
+      .target("GraniteServiceVersion20100801.SetAlarmState", ({ json }) => {
+        const alarm = this.canaryAlarms.find((candidate) => candidate.name === json.AlarmName);
+        if (!alarm) throw new FakeAwsError(404, "ResourceNotFound", "alarm does not exist");
+        alarm.state = String(json.StateValue);
+        alarm.stateUpdatedAt = new Date();
+        return { body: {} };
       })
       .target("CodeDeploy_20141006.StopDeployment", ({ json }) => {
         requireDeployment(json.deploymentId);
