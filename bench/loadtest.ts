@@ -187,7 +187,7 @@ async function main(): Promise<number> {
       version: "loadtest",
       logger: createRequestLogger({ serviceName: "agnostic-lambda-core", logLevel: "WARN" }),
     });
-    local = await listen(createLocalServer({ handler }), "127.0.0.1", 0);
+    local = await listen(createLocalServer({ handler, version: "loadtest" }), "127.0.0.1", 0);
     target = local.url;
   }
   console.log(

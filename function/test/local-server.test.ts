@@ -1,4 +1,5 @@
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { functionUrlEventToRequest } from "../src/adapters/lambda.js";
 import {
@@ -8,8 +9,9 @@ import {
   listen,
   makeLocalContext,
 } from "../src/adapters/local-server.js";
+import { SECURITY_HEADERS } from "../src/http/headers.js";
 import { loadFixture } from "./support/events.js";
-import { startLocalServer } from "./support/server.js";
+import { applicationHeaders, startLocalServer, TEST_VERSION } from "./support/server.js";
 
 function describeRequest(
   overrides: Partial<IncomingRequestDescription> = {},
@@ -146,6 +148,7 @@ describe("the local server", () => {
     const seen: string[] = [];
     const started = await listen(
       createLocalServer({
+        version: TEST_VERSION,
         handler: async (event) => {
           seen.push(event.requestContext.requestId);
           return { statusCode: 200, headers: {}, body: "{}", isBase64Encoded: false };
@@ -169,6 +172,7 @@ describe("the local server", () => {
     const failures: unknown[] = [];
     const started = await listen(
       createLocalServer({
+        version: TEST_VERSION,
         handler: () => Promise.reject(new Error("broken handler")),
         onHandlerFailure: (error) => failures.push(error),
       }),
@@ -178,12 +182,60 @@ describe("the local server", () => {
     try {
       const response = await fetch(`${started.url}/`);
       expect(response.status).toBe(502);
-      expect(await response.json()).toEqual({ message: "Internal Server Error" });
+      expect(applicationHeaders(response.headers)).toEqual(SECURITY_HEADERS);
+      expect(await response.json()).toEqual({
+        error: "Bad Gateway",
+        details: "the handler failed",
+        version: TEST_VERSION,
+      });
       expect(failures).toEqual([new Error("broken handler")]);
     } finally {
       await started.close();
     }
   });
+
+  it.each([
+    ["a lowercase method", "get / HTTP/1.1\r\nHost: x\r\n\r\n"],
+    ["a malformed request line", "GET/ HTTP/1.1 extra\r\n\r\n"],
+    ["a header without a colon", "GET / HTTP/1.1\r\nHost x\r\n\r\n"],
+  ])(
+    "answers %s that Node's parser refuses with a 400 carrying every security header",
+    async (_name, raw) => {
+      const started = await startLocalServer();
+      try {
+        const answer = await new Promise<string>((resolve, reject) => {
+          const socket = connect(Number(new URL(started.url).port), "127.0.0.1", () =>
+            socket.write(raw),
+          );
+          let text = "";
+          socket.setEncoding("utf8");
+          socket.on("data", (chunk: string) => {
+            text += chunk;
+          });
+          socket.on("end", () => resolve(text));
+          socket.on("error", reject);
+        });
+        const [head = "", body = ""] = answer.split("\r\n\r\n");
+        const [statusLine, ...headerLines] = head.split("\r\n");
+        const headers = Object.fromEntries(
+          headerLines.map((line) => {
+            const colon = line.indexOf(":");
+            return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()];
+          }),
+        );
+
+        expect(statusLine).toBe("HTTP/1.1 400 Bad Request");
+        expect(headers).toMatchObject(SECURITY_HEADERS);
+        expect(JSON.parse(body)).toEqual({
+          error: "Bad Request",
+          details: "malformed HTTP request",
+          version: TEST_VERSION,
+        });
+      } finally {
+        await started.close();
+      }
+    },
+  );
 
   it("answers 413 to a multi-megabyte upload without buffering it", async () => {
     const started = await startLocalServer();
@@ -215,6 +267,7 @@ describe("the local server", () => {
       await expect(
         listen(
           createLocalServer({
+            version: TEST_VERSION,
             handler: async () => ({
               statusCode: 200,
               headers: {},

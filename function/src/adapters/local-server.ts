@@ -7,8 +7,12 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { Context, LambdaFunctionURLEvent } from "aws-lambda";
 import { MAX_BODY_BYTES } from "../http/body.js";
+import { errorToResponse } from "../http/error-response.js";
+import { BadRequestError } from "../http/errors.js";
+import { responseHeaders } from "../http/headers.js";
 import type { LambdaHandler } from "./lambda.js";
 
 /** What the local server knows about one incoming request, before it becomes an event. */
@@ -139,6 +143,11 @@ class LocalContext implements Context {
 
 export interface LocalServerOptions {
   readonly handler: LambdaHandler;
+  /**
+   * Reported in the answers the server gives itself, when a request never reaches the handler
+   * (Node's HTTP parser refused it) or the handler failed.
+   */
+  readonly version: string;
   /** @default a random UUID per request, like the Function URL request id */
   readonly newRequestId?: () => string;
   /**
@@ -179,11 +188,41 @@ export function createLocalServer(options: LocalServerOptions): Server {
         },
         (error: unknown) => {
           onHandlerFailure(error);
-          answerHandlerFailure(response);
+          answerHandlerFailure(response, options.version);
         },
       );
     });
+  }).on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    answerUnparsableRequest(socket, error, options.version);
   });
+}
+
+/**
+ * Node's HTTP parser refused the request (a malformed request line, a lowercase or unknown
+ * method, bad headers) before any handler could see it: answer as the pipeline answers a bad
+ * request, security headers included, then close the connection.
+ */
+function answerUnparsableRequest(
+  socket: Duplex,
+  error: NodeJS.ErrnoException,
+  version: string,
+): void {
+  if (!socket.writable || error.code === "ECONNRESET") {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+  const answer = errorToResponse(
+    new BadRequestError(tooLarge ? "the request headers are too large" : "malformed HTTP request"),
+    version,
+  );
+  const status = tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request";
+  const headers = Object.entries({ ...answer.headers, connection: "close" })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("");
+  socket.end(
+    `HTTP/1.1 ${status}\r\n${headers}content-length: ${Buffer.byteLength(answer.body)}\r\n\r\n${answer.body}`,
+  );
 }
 
 export interface StartedServer {
@@ -235,13 +274,14 @@ function readBoundedBody(request: IncomingMessage, done: (body: Buffer) => void)
 }
 
 /** The handler never rejects by design; if it ever does, answer like Lambda does (502). */
-function answerHandlerFailure(response: ServerResponse): void {
+function answerHandlerFailure(response: ServerResponse, version: string): void {
   if (response.headersSent) {
     response.destroy();
     return;
   }
-  response.writeHead(502, { "content-type": "application/json" });
-  response.end(JSON.stringify({ message: "Internal Server Error" }));
+  // What a Function URL answers when the function itself fails, with the service's headers.
+  response.writeHead(502, responseHeaders());
+  response.end(JSON.stringify({ error: "Bad Gateway", details: "the handler failed", version }));
 }
 
 function splitTarget(url: string): { path: string; query: string } {

@@ -14,7 +14,11 @@ async function main(): Promise<number> {
     version: config.version,
     logger: createRequestLogger(config),
   });
-  const started = await listen(createLocalServer({ handler }), config.host, config.port);
+  const started = await listen(
+    createLocalServer({ handler, version: config.version }),
+    config.host,
+    config.port,
+  );
   process.stderr.write(`listening on ${started.url} (version ${config.version}); Ctrl+C stops\n`);
   const signal = await new Promise<string>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
