@@ -172,6 +172,15 @@ describe("pull-request.yml", () => {
 
     expect(summarize?.run).toContain(`--expect ${STAGE_NAMES.join(",")} plans/plan-*.json`);
   });
+
+  it("replaces the sticky comment even when the tests failed, so it never shows an older commit's plans", () => {
+    const summarize = steps(jobs.comment).find((step) => step.run?.includes("plan-summary"));
+
+    expect(jobs.comment?.needs).toEqual(["test", "plan"]);
+    expect(jobs.comment?.if).not.toContain("needs.plan.result");
+    expect(summarize?.env?.TEST_RESULT).toBe("${{ needs.test.result }}");
+    expect(summarize?.run).toContain('if [ "$TEST_RESULT" != "success" ]');
+  });
 });
 
 describe("release.yml", () => {
