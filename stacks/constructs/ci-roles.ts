@@ -143,6 +143,7 @@ const LAMBDA_WRITE = [
   "lambda:PutFunctionConcurrency",
   "lambda:DeleteFunctionConcurrency",
   "lambda:PutFunctionEventInvokeConfig",
+  "lambda:UpdateFunctionEventInvokeConfig",
   "lambda:DeleteFunctionEventInvokeConfig",
   "lambda:CreateAlias",
   "lambda:UpdateAlias",

@@ -6,6 +6,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { LambdaAlias } from "@cdktf/provider-aws/lib/lambda-alias";
 import type { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
 import { Fn, TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import {
@@ -23,6 +24,20 @@ import { policyDocument } from "./policy-document";
 /** `image_config.command` of the hooks: `<bundle>.<export>` in function/dist (function/src/hooks). */
 export const PRE_TRAFFIC_COMMAND = "hooks.preTraffic";
 export const POST_TRAFFIC_COMMAND = "hooks.postTraffic";
+/** The hooks' on-failure destination: reports `Failed` for a hook invocation that failed hard. */
+export const HOOK_FAILURE_REPORTER_COMMAND = "hooks.reportHookFailure";
+
+/**
+ * How long a hook event may wait in Lambda's asynchronous queue (throttled, say) before Lambda
+ * gives up on it and sends it to the failure reporter: minutes, not the six-hour default, so a
+ * deployment that cannot run its hook rolls back long before CodeDeploy's one-hour limit.
+ */
+export const HOOK_MAXIMUM_EVENT_AGE_SECONDS = 300;
+
+/** `<project>-<stage>-hook-failure-reporter`: the function both hooks' failures go to. */
+export function hookFailureReporterName(config: StageConfig): string {
+  return resourceName(config, "hook-failure-reporter");
+}
 
 /** The rollback triggers every stage gets: a failed hook, a canary alarm, an operator's stop. */
 export const AUTO_ROLLBACK_EVENTS = [
@@ -122,8 +137,10 @@ export interface ProgressiveDeliveryProps {
  * Progressive delivery of the service with automatic rollback: a CodeDeploy application and
  * deployment group (Lambda, BLUE_GREEN with traffic control) shifting the `live` alias as the
  * stage config says, canary alarms on the new version that stop and roll back a bad release,
- * and pre-/post-traffic hook functions run from the same image. Every role is scoped to this
- * stage's function, alias, hooks and alarms.
+ * and pre-/post-traffic hook functions run from the same image. A hook invocation that fails
+ * hard (out of memory, the runtime exiting, Lambda's timeout) is not retried but sent to a third
+ * function, the hook failure reporter, which reports `Failed` so the deployment rolls back at
+ * once. Every role is scoped to this stage's function, alias, hooks and alarms.
  *
  * Canary alarms and the hotfix problem: the alarms carry the dimensions FunctionName, Resource
  * (`<function>:live`) and ExecutedVersion, with ExecutedVersion bound to the function's latest
@@ -149,6 +166,10 @@ export class ProgressiveDelivery extends Construct {
   readonly canaryAlarms: readonly CloudwatchMetricAlarm[];
   readonly preTrafficHook: ContainerFunction;
   readonly postTrafficHook: ContainerFunction;
+  /** Reports `Failed` for a hook whose invocation failed hard (crash, out of memory, timeout). */
+  readonly hookFailureReporter: ContainerFunction;
+  /** No retries, a short event age, and failures sent to the reporter: one per hook. */
+  readonly hookInvokeConfigs: readonly LambdaFunctionEventInvokeConfig[];
 
   constructor(scope: Construct, id: string, props: ProgressiveDeliveryProps) {
     super(scope, id);
@@ -224,6 +245,8 @@ export class ProgressiveDelivery extends Construct {
       Action: ["codedeploy:GetDeployment", "codedeploy:PutLifecycleEventHookExecutionStatus"],
       Resource: deploymentGroupArn,
     };
+    const reporterName = hookFailureReporterName(config);
+    const reporterArn = `arn:aws:lambda:${region}:${accountId}:function:${reporterName}`;
     // No alias: CodeDeploy invokes a hook by the name in the AppSpec, i.e. its $LATEST, so the
     // hooks publish no versions and need none.
     const hookProps = {
@@ -286,6 +309,34 @@ export class ProgressiveDelivery extends Construct {
         deploymentGroupAccess,
       ]),
     });
+
+    // A hook invocation that fails hard (out of memory, the runtime exiting, an init error, the
+    // Lambda timeout) never reaches the hook's own catch, so it cannot report. Lambda sends such
+    // an invocation to the on-failure destination, which reports Failed in its place.
+    this.hookFailureReporter = new ContainerFunction(this, "hook-failure-reporter", {
+      ...hookProps,
+      functionName: reporterName,
+      command: [HOOK_FAILURE_REPORTER_COMMAND],
+      // One PutLifecycleEventHookExecutionStatus call, with the SDK's retries. Its own
+      // asynchronous invocations keep Lambda's default two retries: a refused report is retried.
+      timeoutSeconds: 30,
+    });
+    new IamRolePolicy(this, "hook-failure-reporter-policy", {
+      name: "report-failed-hooks",
+      role: this.hookFailureReporter.role.id,
+      policy: policyDocument([
+        {
+          Sid: "ReportFailedHooks",
+          Effect: "Allow",
+          Action: "codedeploy:PutLifecycleEventHookExecutionStatus",
+          Resource: deploymentGroupArn,
+        },
+      ]),
+    });
+    this.hookInvokeConfigs = [
+      this.sendFailuresToReporter("pre-traffic-hook", this.preTrafficHook, reporterArn),
+      this.sendFailuresToReporter("post-traffic-hook", this.postTrafficHook, reporterArn),
+    ];
 
     this.serviceRole = new IamRole(this, "codedeploy-role", {
       name: names.codeDeployRoleName,
@@ -387,5 +438,42 @@ export class ProgressiveDelivery extends Construct {
     new TerraformOutput(this, "codedeploy_deployment_group", {
       value: this.deploymentGroup.deploymentGroupName,
     }).overrideLogicalId("codedeploy_deployment_group");
+  }
+
+  /**
+   * The hook's asynchronous invocation settings: no retries, a short event age, and the failure
+   * reporter as on-failure destination, which the hook's own role must be allowed to invoke.
+   */
+  private sendFailuresToReporter(
+    id: string,
+    hook: ContainerFunction,
+    reporterArn: string,
+  ): LambdaFunctionEventInvokeConfig {
+    // Lambda delivers a destination record with the hook's execution role, not a role of its own.
+    const invokeReporter = new IamRolePolicy(this, `${id}-failure-destination-policy`, {
+      name: "invoke-hook-failure-reporter",
+      role: hook.role.id,
+      policy: policyDocument([
+        {
+          Sid: "InvokeHookFailureReporter",
+          Effect: "Allow",
+          Action: "lambda:InvokeFunction",
+          // Unqualified: the reporter, like the hooks, has no versions or aliases.
+          Resource: reporterArn,
+        },
+      ]),
+    });
+    return new LambdaFunctionEventInvokeConfig(this, `${id}-invoke-config`, {
+      // No qualifier: the unqualified function, i.e. $LATEST, which CodeDeploy invokes by name.
+      functionName: hook.lambda.functionName,
+      // Never retried: a check that failed or crashed must not be re-run until it happens to pass
+      // (a flaky version would then go live), and a retry after a report would be refused anyway.
+      // A failed invocation goes straight to the reporter, which reports Failed.
+      maximumRetryAttempts: 0,
+      maximumEventAgeInSeconds: HOOK_MAXIMUM_EVENT_AGE_SECONDS,
+      destinationConfig: { onFailure: { destination: this.hookFailureReporter.lambda.arn } },
+      // Lambda checks the destination permission when the config is put: the role must have it.
+      dependsOn: [invokeReporter],
+    });
   }
 }

@@ -469,6 +469,13 @@ const TERRAFORM_NEEDS: Readonly<
       action: `lambda:${verb}FunctionUrlConfig`,
       arn: `arn:aws:lambda:${region}:${account}:function:${nameOf(r.function_name, "function_name")}:${nameOf(r.qualifier)}`,
     })),
+  aws_lambda_function_event_invoke_config: (r, { account, region, nameOf }) => {
+    const qualifier = r.qualifier === undefined ? "" : `:${nameOf(r.qualifier)}`;
+    return ["Put", "Get", "Update", "Delete"].map((verb) => ({
+      action: `lambda:${verb}FunctionEventInvokeConfig`,
+      arn: `arn:aws:lambda:${region}:${account}:function:${nameOf(r.function_name, "function_name")}${qualifier}`,
+    }));
+  },
   aws_lambda_permission: (r, { account, region, nameOf }) => {
     const qualifier = r.qualifier === undefined ? "" : `:${nameOf(r.qualifier)}`;
     return ["AddPermission", "RemovePermission", "GetPolicy"].map((name) => ({

@@ -9,7 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { STAGE_NAMES, STAGES } from "../config";
-import { AUTO_ROLLBACK_EVENTS, deploymentConfigFor } from "../constructs/progressive-delivery";
+import {
+  AUTO_ROLLBACK_EVENTS,
+  deploymentConfigFor,
+  HOOK_FAILURE_REPORTER_COMMAND,
+  HOOK_MAXIMUM_EVENT_AGE_SECONDS,
+  hookFailureReporterName,
+} from "../constructs/progressive-delivery";
 import { deliveryNames } from "../names";
 import {
   OFFLINE_PLAN_IMAGE,
@@ -89,6 +95,53 @@ describe.each(STAGE_NAMES)("offline plan of progressive delivery in %s", (stage)
       });
     }
   });
+
+  it("plans the hook failure reporter from the deployed image with its handler and log group", async () => {
+    const plan = await readStagePlan(stage);
+    const reporterName = hookFailureReporterName(config);
+
+    expect(
+      plannedResource(plan, "aws_lambda_function", "delivery_hook-failure-reporter_"),
+    ).toMatchObject({
+      function_name: reporterName,
+      package_type: "Image",
+      image_uri: expect.stringContaining(OFFLINE_PLAN_IMAGE.IMAGE_DIGEST),
+      image_config: [{ command: [HOOK_FAILURE_REPORTER_COMMAND] }],
+      publish: false,
+    });
+    expect(
+      plannedResource(plan, "aws_cloudwatch_log_group", "delivery_hook-failure-reporter_"),
+    ).toMatchObject({
+      name: `/aws/lambda/${reporterName}`,
+      retention_in_days: config.function.logRetentionDays,
+    });
+  });
+
+  it.each(["pre-traffic-hook", "post-traffic-hook"])(
+    "plans the %s's invoke config: no retries, a short event age, failures to the reporter",
+    async (hook) => {
+      const plan = await readStagePlan(stage);
+      const hookName =
+        hook === "pre-traffic-hook" ? names.preTrafficHookName : names.postTrafficHookName;
+
+      const [change] = resourceChangesOfType(
+        plan,
+        "aws_lambda_function_event_invoke_config",
+      ).filter((entry) => entry.name.startsWith(`delivery_${hook}-invoke-config_`));
+
+      expect(change?.change.actions).toEqual(["create"]);
+      expect(change?.change.after).toMatchObject({
+        function_name: hookName,
+        maximum_retry_attempts: 0,
+        maximum_event_age_in_seconds: HOOK_MAXIMUM_EVENT_AGE_SECONDS,
+      });
+      expect(change?.change.after?.qualifier ?? null).toBeNull();
+      // The destination is the reporter's ARN, known once the reporter exists.
+      expect(change?.change.after_unknown).toMatchObject({
+        destination_config: [{ on_failure: [{ destination: true }] }],
+      });
+    },
+  );
 
   it("plans the CodeDeploy role and no managed policy attachment", async () => {
     const plan = await readStagePlan(stage);

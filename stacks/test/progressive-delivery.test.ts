@@ -9,6 +9,9 @@ import { STAGE_NAMES, STAGES, type StageName } from "../config";
 import {
   AUTO_ROLLBACK_EVENTS,
   deploymentConfigFor,
+  HOOK_FAILURE_REPORTER_COMMAND,
+  HOOK_MAXIMUM_EVENT_AGE_SECONDS,
+  hookFailureReporterName,
   POST_TRAFFIC_COMMAND,
   PRE_TRAFFIC_COMMAND,
 } from "../constructs/progressive-delivery";
@@ -143,16 +146,17 @@ describe.each(STAGE_NAMES)("progressive delivery in the %s stack", (stage) => {
     }
   });
 
-  it.each(["delivery/pre-traffic-hook", "delivery/post-traffic-hook"])(
-    "builds %s with no alias and no published versions: CodeDeploy invokes it by name",
-    (hookPath) => {
-      const hook = resourceAt(synthesized, "aws_lambda_function", `${hookPath}/function`);
+  it.each([
+    "delivery/pre-traffic-hook",
+    "delivery/post-traffic-hook",
+    "delivery/hook-failure-reporter",
+  ])("builds %s with no alias and no published versions: it is invoked by name", (hookPath) => {
+    const hook = resourceAt(synthesized, "aws_lambda_function", `${hookPath}/function`);
 
-      expect(resourcesUnder(synthesized, "aws_lambda_alias", hookPath)).toEqual([]);
-      expect(resourcesUnder(synthesized, "aws_lambda_function_url", hookPath)).toEqual([]);
-      expect(hook.publish).toBe(false);
-    },
-  );
+    expect(resourcesUnder(synthesized, "aws_lambda_alias", hookPath)).toEqual([]);
+    expect(resourcesUnder(synthesized, "aws_lambda_function_url", hookPath)).toEqual([]);
+    expect(hook.publish).toBe(false);
+  });
 
   it("gives the post-traffic hook every stage alarm to check, steady-state and canary", () => {
     const hook = resourceAt(
@@ -248,6 +252,153 @@ describe.each(STAGE_NAMES)("progressive delivery in the %s stack", (stage) => {
     }
   });
 
+  it("runs the hook failure reporter from the service's image with its own handler and log group", () => {
+    const service = resourceAt(synthesized, "aws_lambda_function", "service/function");
+    const reporterName = hookFailureReporterName(config);
+
+    expect(
+      resourceAt(synthesized, "aws_lambda_function", "delivery/hook-failure-reporter/function"),
+    ).toMatchObject({
+      function_name: reporterName,
+      package_type: "Image",
+      image_uri: service.image_uri,
+      image_config: { command: [HOOK_FAILURE_REPORTER_COMMAND] },
+      logging_config: {
+        log_group: expect.stringContaining("delivery_hook-failure-reporter_log-group"),
+      },
+    });
+    expect(
+      resourceAt(
+        synthesized,
+        "aws_cloudwatch_log_group",
+        "delivery/hook-failure-reporter/log-group",
+      ),
+    ).toEqual(
+      expect.objectContaining({
+        name: `/aws/lambda/${reporterName}`,
+        retention_in_days: config.function.logRetentionDays,
+      }),
+    );
+  });
+
+  it.each(["pre-traffic-hook", "post-traffic-hook"])(
+    "never retries the %s and sends its failed invocations to the reporter",
+    (hook) => {
+      const invokeConfig = resourceAt(
+        synthesized,
+        "aws_lambda_function_event_invoke_config",
+        `delivery/${hook}-invoke-config`,
+      );
+
+      expect(invokeConfig).toMatchObject({
+        function_name: referenceTo(
+          synthesized,
+          "aws_lambda_function",
+          `delivery/${hook}/function`,
+          "function_name",
+        ),
+        maximum_retry_attempts: 0,
+        maximum_event_age_in_seconds: HOOK_MAXIMUM_EVENT_AGE_SECONDS,
+        destination_config: {
+          on_failure: {
+            destination: referenceTo(
+              synthesized,
+              "aws_lambda_function",
+              "delivery/hook-failure-reporter/function",
+              "arn",
+            ),
+          },
+        },
+      });
+      // The unqualified function: $LATEST, which CodeDeploy invokes by name.
+      expect(invokeConfig.qualifier).toBeUndefined();
+      // Lambda refuses a destination the hook's role may not invoke: the grant comes first.
+      expect(invokeConfig.depends_on).toEqual([
+        expect.stringMatching(
+          new RegExp(`^aws_iam_role_policy\\.delivery_${hook}-failure-destination-policy_`),
+        ),
+      ]);
+    },
+  );
+
+  it("configures asynchronous invocation for the two hooks only", () => {
+    const configs = resourcesOfType(synthesized, "aws_lambda_function_event_invoke_config");
+
+    expect(configs.map((entry) => entry.function_name).sort()).toEqual(
+      ["pre-traffic-hook", "post-traffic-hook"]
+        .map((hook) =>
+          referenceTo(
+            synthesized,
+            "aws_lambda_function",
+            `delivery/${hook}/function`,
+            "function_name",
+          ),
+        )
+        .sort(),
+    );
+  });
+
+  it.each(["pre-traffic-hook", "post-traffic-hook"])(
+    "lets the %s role invoke the reporter and no other function of the stage",
+    (hook) => {
+      const { id: account, region } = config.account;
+      const reporterArn = `arn:aws:lambda:${region}:${account}:function:${hookFailureReporterName(config)}`;
+      const policy = parsePolicy(
+        resourceAt(
+          synthesized,
+          "aws_iam_role_policy",
+          `delivery/${hook}-failure-destination-policy`,
+        ).policy,
+      );
+
+      expect(
+        resourceAt(
+          synthesized,
+          "aws_iam_role_policy",
+          `delivery/${hook}-failure-destination-policy`,
+        ).role,
+      ).toBe(referenceTo(synthesized, "aws_iam_role", `delivery/${hook}/role`, "id"));
+      expect(policy.Statement).toEqual([
+        expect.objectContaining({
+          Effect: "Allow",
+          Action: "lambda:InvokeFunction",
+          Resource: reporterArn,
+        }),
+      ]);
+      expect(policy.Statement[0]).not.toHaveProperty("Condition");
+    },
+  );
+
+  it("lets the reporter only report hook statuses to this stage's deployment group", () => {
+    const { id: account, region } = config.account;
+    const reporterRole = referenceTo(
+      synthesized,
+      "aws_iam_role",
+      "delivery/hook-failure-reporter/role",
+      "id",
+    );
+    const reporterPolicies = resourcesOfType(synthesized, "aws_iam_role_policy").filter(
+      (policy) => policy.role === reporterRole,
+    );
+    const policy = parsePolicy(
+      resourceAt(synthesized, "aws_iam_role_policy", "delivery/hook-failure-reporter-policy")
+        .policy,
+    );
+
+    expect(reporterPolicies.map((entry) => entry.name).sort()).toEqual([
+      "logs-and-tracing",
+      "report-failed-hooks",
+    ]);
+    expect(policy.Statement).toEqual([
+      {
+        Sid: "ReportFailedHooks",
+        Effect: "Allow",
+        Action: "codedeploy:PutLifecycleEventHookExecutionStatus",
+        Resource: `arn:aws:codedeploy:${region}:${account}:deploymentgroup:${names.applicationName}/${names.deploymentGroupName}`,
+      },
+    ]);
+  });
+
   it("derives the release command's names from the same config the stack uses", () => {
     const service = resourceAt(synthesized, "aws_lambda_function", "service/function");
     const alias = resourceAt(synthesized, "aws_lambda_alias", "service/alias");
@@ -312,7 +463,7 @@ describe("deploymentConfigFor", () => {
 });
 
 describe("the hook commands", () => {
-  it.each([PRE_TRAFFIC_COMMAND, POST_TRAFFIC_COMMAND])(
+  it.each([PRE_TRAFFIC_COMMAND, POST_TRAFFIC_COMMAND, HOOK_FAILURE_REPORTER_COMMAND])(
     "%s names an export of the built bundle (npm run build writes function/dist/meta.json)",
     (command) => {
       const [bundle, exportName] = command.split(".");

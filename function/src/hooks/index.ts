@@ -1,6 +1,7 @@
 /**
  * The deployment hooks bundle (`function/dist/hooks.mjs`), packaged in the same image as the API:
- * the hook functions set `image_config.command` to `hooks.preTraffic` or `hooks.postTraffic`.
+ * the hook functions set `image_config.command` to `hooks.preTraffic` or `hooks.postTraffic`, and
+ * their on-failure destination sets it to `hooks.reportHookFailure`.
  * The settings and clients are created once per container; a malformed setting does not crash
  * the init (which would never report to CodeDeploy) but makes every invocation report `Failed`.
  */
@@ -13,6 +14,7 @@ import {
   createHookClients,
 } from "./aws.js";
 import { DEFAULT_SAFETY_MARGIN_MS, type HookSettings, readHookSettings } from "./config.js";
+import { type HookFailureOutcome, runHookFailureReporter } from "./hook-failure.js";
 import { type HookCheck, type HookLog, type HookResult, runLifecycleHook } from "./lifecycle.js";
 import { createPostTrafficCheck } from "./post-traffic.js";
 import { createPreTrafficCheck } from "./pre-traffic.js";
@@ -76,3 +78,10 @@ export const preTraffic = (event: unknown, context: Context): Promise<HookResult
 /** AfterAllowTraffic: no alarm may have gone into ALARM while the traffic shifted. */
 export const postTraffic = (event: unknown, context: Context): Promise<HookResult> =>
   run("AfterAllowTraffic", postTrafficCheck, event, context);
+
+/**
+ * On-failure destination of both hooks: Lambda invokes it with the invocation record of a hook
+ * that failed hard (crash, out of memory, Lambda timeout), and it reports `Failed` for that hook.
+ */
+export const reportHookFailure = (record: unknown): Promise<HookFailureOutcome> =>
+  runHookFailureReporter({ record, report, log });

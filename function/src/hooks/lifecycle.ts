@@ -2,7 +2,8 @@
  * The part every CodeDeploy lifecycle hook shares: read the event, run a check under a deadline,
  * and always report `Succeeded` or `Failed`. A hook that throws or runs out of time without
  * reporting leaves the deployment waiting for CodeDeploy's one-hour limit, so nothing a check
- * does can escape this function without a report.
+ * does can escape this function without a report. What this function cannot catch (the runtime
+ * dying) is reported by the hooks' on-failure destination, `hook-failure.ts`.
  */
 
 /** The event CodeDeploy sends to a Lambda lifecycle hook (BeforeAllowTraffic, AfterAllowTraffic). */
@@ -78,8 +79,9 @@ export interface HookResult {
 /**
  * Runs `check` until it settles or the deadline (remaining time minus the safety margin) passes,
  * whichever comes first, then reports. A thrown error or a timeout reports `Failed`. Only a
- * malformed event (no ids to report with) or a failed report makes it throw: Lambda then retries
- * the asynchronous invocation, which is the only way left to reach CodeDeploy.
+ * malformed event (no ids to report with) or a failed report makes it throw: the hooks are never
+ * retried (a check must not be re-run into another verdict), so Lambda hands the event to the
+ * on-failure destination, which reports `Failed` (`hook-failure.ts`).
  */
 export async function runLifecycleHook(options: RunHookOptions): Promise<HookResult> {
   const event = parseLifecycleHookEvent(options.event);

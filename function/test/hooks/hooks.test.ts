@@ -246,7 +246,7 @@ describe("preTraffic", () => {
     expect(world.reported).toMatchObject([{ deploymentId: "d-UNKNOWN1", status: "Failed" }]);
   });
 
-  it("rejects, so Lambda retries the invocation, when the status cannot be reported", async () => {
+  it("rejects, so Lambda hands the event to the failure reporter, when the status cannot be reported", async () => {
     arrange();
     endpoint.failNext(
       "PutLifecycleEventHookExecutionStatus",

@@ -22,6 +22,38 @@ export function makeLifecycleHookEvent(): typeof lifecycleHookEvent {
   return { ...lifecycleHookEvent };
 }
 
+/**
+ * The record Lambda sends to a hook's on-failure destination after the hook invocation failed
+ * hard, wrapping the real lifecycle-hook payload; by default a pre-traffic hook that ran out of
+ * memory. `overrides` replace top-level fields.
+ */
+export function makeHookFailureRecord(
+  overrides: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
+  return {
+    version: "1.0",
+    timestamp: "2024-01-01T12:00:00.000Z",
+    requestContext: {
+      requestId: "66666666-7777-8888-9999-000000000000",
+      functionArn:
+        "arn:aws:lambda:eu-west-1:111111111111:function:agnostic-lambda-core-dev-pre-traffic:$LATEST",
+      condition: "RetriesExhausted",
+      approximateInvokeCount: 1,
+    },
+    requestPayload: makeLifecycleHookEvent(),
+    responseContext: {
+      statusCode: 200,
+      executedVersion: "$LATEST",
+      functionError: "Unhandled",
+    },
+    responsePayload: {
+      errorType: "Runtime.OutOfMemory",
+      errorMessage: "RequestId: 6666 Error: Runtime exited with error: signal: killed",
+    },
+    ...overrides,
+  };
+}
+
 /** A frozen Lambda context whose remaining time counts down from `remainingMs`. */
 export function makeHookContext(remainingMs = 60_000): Context {
   const deadline = Date.now() + remainingMs;

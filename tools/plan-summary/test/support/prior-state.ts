@@ -174,45 +174,94 @@ export function stateFromPlan(plan: PlanForState, schemas: ProviderSchemas): Jso
     if (!schema) throw new Error(`no provider schema for ${type}`);
     return schema.block;
   };
-  const fakeFor = (resource: PlannedResource, name: string): Json => {
-    const block = schemaOf(resource.type);
-    const attribute = block.attributes?.[name];
-    const nested = block.block_types?.[name];
-    const planned = resource.values[name];
-    const unknown = (unknownByAddress.get(resource.address) as JsonObject | undefined)?.[name];
-    // A configured nested block with some computed parts (e.g. a DynamoDB table's
-    // `server_side_encryption { enabled = true }` whose key ARN AWS picks): an apply keeps the
-    // block and fills in those parts, so keep it and fake only what is unknown.
-    if (nested?.block && Array.isArray(planned) && planned.length > 0 && Array.isArray(unknown)) {
-      return planned.map((element, index) => {
-        const marks = unknown[index];
-        if (element === null || typeof element !== "object" || Array.isArray(element)) {
-          return element;
-        }
-        if (marks === null || typeof marks !== "object" || Array.isArray(marks)) return element;
-        const filled: JsonObject = { ...element };
-        for (const [key, mark] of Object.entries(marks)) {
-          if (containsUnknown(mark)) {
-            filled[key] = fakeValue(
-              nested.block?.attributes?.[key],
-              resource.type,
-              resource.address,
-              key,
-            );
-          }
-        }
-        return filled;
-      });
-    }
-    return attribute === undefined && nested?.nesting_mode === "single"
-      ? null
-      : fakeValue(attribute, resource.type, resource.address, name);
-  };
   const isReference = (expression: Json | undefined): expression is JsonObject =>
     typeof expression === "object" &&
     expression !== null &&
     !Array.isArray(expression) &&
     "constant_value" in expression;
+  const lookup = (address: string, attribute: string): Json | undefined => {
+    if (pending.get(address)?.has(attribute)) return undefined;
+    return attributesByAddress.get(address)?.[attribute];
+  };
+  /** A configured nested block with some computed parts, which an apply keeps and fills in. */
+  const isPlannedNestedBlock = (resource: PlannedResource, name: string): boolean => {
+    const planned = resource.values[name];
+    return (
+      schemaOf(resource.type).block_types?.[name]?.block !== undefined &&
+      Array.isArray(planned) &&
+      planned.length > 0
+    );
+  };
+  /**
+   * Fills the unknown parts of nested block elements (e.g. a DynamoDB table's
+   * `server_side_encryption { enabled = true }` whose key ARN AWS picks, or an event invoke
+   * config's `destination_config { on_failure { destination = <a function's ARN> } }`), at any
+   * depth: a part the configuration sets by reference gets the referenced value, others a fake.
+   */
+  const fillNested = (
+    planned: Json,
+    marks: Json,
+    block: Block,
+    expressions: Json | undefined,
+    resource: PlannedResource,
+  ): Json => {
+    if (!Array.isArray(planned)) return planned;
+    return planned.map((element, index) => {
+      const elementMarks = Array.isArray(marks) ? marks[index] : undefined;
+      if (
+        element === null ||
+        typeof element !== "object" ||
+        Array.isArray(element) ||
+        elementMarks === null ||
+        typeof elementMarks !== "object" ||
+        Array.isArray(elementMarks)
+      ) {
+        return element;
+      }
+      const elementExpressions = Array.isArray(expressions) ? expressions[index] : expressions;
+      const expressionOf = (key: string): Json | undefined =>
+        elementExpressions !== null &&
+        typeof elementExpressions === "object" &&
+        !Array.isArray(elementExpressions)
+          ? elementExpressions[key]
+          : undefined;
+      const filled: JsonObject = { ...element };
+      for (const [key, mark] of Object.entries(elementMarks)) {
+        if (!containsUnknown(mark)) continue;
+        const inner = block.block_types?.[key]?.block;
+        const expression = expressionOf(key);
+        if (inner && Array.isArray(filled[key])) {
+          filled[key] = fillNested(filled[key] as Json, mark, inner, expression, resource);
+          continue;
+        }
+        const resolved = isReference(expression)
+          ? resolveExpression(expression.constant_value as Json, lookup)
+          : undefined;
+        filled[key] =
+          resolved ?? fakeValue(block.attributes?.[key], resource.type, resource.address, key);
+      }
+      return filled;
+    });
+  };
+  const fakeFor = (resource: PlannedResource, name: string): Json => {
+    const block = schemaOf(resource.type);
+    const attribute = block.attributes?.[name];
+    const nested = block.block_types?.[name];
+    if (nested?.block && isPlannedNestedBlock(resource, name)) {
+      const unknown = (unknownByAddress.get(resource.address) as JsonObject | undefined)?.[name];
+      const expressions = expressionsByAddress.get(resource.address)?.[name];
+      return fillNested(
+        resource.values[name] as Json,
+        unknown ?? null,
+        nested.block,
+        expressions,
+        resource,
+      );
+    }
+    return attribute === undefined && nested?.nesting_mode === "single"
+      ? null
+      : fakeValue(attribute, resource.type, resource.address, name);
+  };
 
   // Attributes no expression sets (ids, ARNs, ...) get their fake value first: they are what
   // the references below resolve to.
@@ -220,15 +269,12 @@ export function stateFromPlan(plan: PlanForState, schemas: ProviderSchemas): Jso
     const expressions = expressionsByAddress.get(resource.address) ?? {};
     const names = pending.get(resource.address) ?? new Set<string>();
     for (const name of [...names]) {
-      if (isReference(expressions[name])) continue;
+      // References, and nested blocks whose parts may hold references, wait for the others.
+      if (isReference(expressions[name]) || isPlannedNestedBlock(resource, name)) continue;
       (attributesByAddress.get(resource.address) as JsonObject)[name] = fakeFor(resource, name);
       names.delete(name);
     }
   }
-  const lookup = (address: string, attribute: string): Json | undefined => {
-    if (pending.get(address)?.has(attribute)) return undefined;
-    return attributesByAddress.get(address)?.[attribute];
-  };
 
   // Resolve references until nothing changes; whatever is left (cycles) gets a fake value.
   for (let progress = true; progress; ) {
