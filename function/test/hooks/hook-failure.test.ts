@@ -12,6 +12,7 @@ import {
 } from "../../../tools/release/test/support/fake-aws-endpoint.js";
 import { runHookFailureReporter } from "../../src/hooks/hook-failure.js";
 import type { HookLog } from "../../src/hooks/lifecycle.js";
+import { captureProcessOutput } from "../support/output.js";
 import {
   DEPLOYMENT_ID,
   FakeDeploymentWorld,
@@ -40,13 +41,7 @@ afterEach(() => {
 });
 
 function arrange(): FakeDeploymentWorld {
-  logLines = [];
-  const keep = (chunk: unknown) => {
-    logLines.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, "write").mockImplementation(keep);
-  vi.spyOn(process.stderr, "write").mockImplementation(keep);
+  logLines = captureProcessOutput();
   return new FakeDeploymentWorld(endpoint);
 }
 

@@ -13,6 +13,7 @@ import {
   serviceUnavailable,
   throttling,
 } from "../../../tools/release/test/support/fake-aws-endpoint.js";
+import { captureProcessOutput } from "../support/output.js";
 import {
   alteredHandler,
   DEPLOYMENT_ID,
@@ -48,13 +49,7 @@ afterEach(() => {
 });
 
 function captureLogs(): void {
-  logLines = [];
-  const keep = (chunk: unknown) => {
-    logLines.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, "write").mockImplementation(keep);
-  vi.spyOn(process.stderr, "write").mockImplementation(keep);
+  logLines = captureProcessOutput();
 }
 
 function arrange(options: FakeWorldOptions = {}): FakeDeploymentWorld {
