@@ -1,10 +1,11 @@
 /**
- * An in-process fake of an AWS JSON-protocol API (awsJson1_1: POST /, the operation in the
- * `X-Amz-Target` header, a JSON body) on 127.0.0.1 and a free port. Tests point a real AWS SDK v3
- * client at it (the `endpoint` option or `AWS_ENDPOINT_URL`) and script each operation's answer.
+ * A scripted fake of an AWS JSON-protocol API (awsJson1_1: POST /, the operation in the
+ * `X-Amz-Target` header, a JSON body) on 127.0.0.1 and a free port, for tests that answer each
+ * operation with a plain function. It is a thin adapter over the project's one in-process AWS
+ * fake (tools/release/test/support/fake-aws-endpoint.ts), which does the HTTP work. Tests point a
+ * real AWS SDK v3 client at it (the `endpoint` option or `AWS_ENDPOINT_URL`).
  */
-import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
+import { FakeAwsEndpoint as JsonEndpoint } from "../../../release/test/support/fake-aws-endpoint.js";
 
 export interface FakeRequest {
   /** e.g. `Logs_20140328.FilterLogEvents` */
@@ -22,14 +23,9 @@ export type FakeHandler = (request: FakeRequest) => FakeAnswer;
 
 export interface FakeAwsEndpoint {
   readonly url: string;
+  /** Every request received, scripted or not, in order. */
   readonly requests: readonly FakeRequest[];
   close(): Promise<void>;
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** An AWS JSON error answer as the SDK's deserialiser expects it. */
@@ -40,28 +36,24 @@ export function awsError(status: number, type: string, message: string): FakeAns
 export async function startFakeAwsEndpoint(
   handlers: Readonly<Record<string, FakeHandler>>,
 ): Promise<FakeAwsEndpoint> {
-  const requests: FakeRequest[] = [];
-  const server = createServer(async (request, response) => {
-    const target = String(request.headers["x-amz-target"] ?? "");
-    const text = await readBody(request);
-    const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    requests.push({ target, body });
-    const handler = handlers[target];
-    const answer = handler
-      ? handler({ target, body })
-      : awsError(400, "UnknownOperationException", `no fake for ${target}`);
-    response.writeHead(answer.status ?? 200, { "content-type": "application/x-amz-json-1.1" });
-    response.end(JSON.stringify(answer.body));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const endpoint = new JsonEndpoint();
+  for (const [target, handler] of Object.entries(handlers)) {
+    endpoint.target(target, (request) => {
+      const answer = handler({ target, body: request.json });
+      return {
+        status: answer.status,
+        headers: { "content-type": "application/x-amz-json-1.1" },
+        body: answer.body,
+      };
+    });
+  }
+  const url = await endpoint.start();
   return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      ),
+    url,
+    get requests() {
+      return endpoint.calls.map((call) => ({ target: call.target ?? "", body: call.json }));
+    },
+    close: () => endpoint.stop(),
   };
 }
 

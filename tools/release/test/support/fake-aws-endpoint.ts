@@ -64,6 +64,8 @@ interface Route {
 
 export interface RecordedCall {
   readonly operation: string;
+  /** The whole `X-Amz-Target` of an awsJson call (`Logs_20140328.FilterLogEvents`); REST calls have none. */
+  readonly target: string | undefined;
   readonly json: Record<string, unknown>;
   readonly query: Readonly<Record<string, string>>;
   readonly params: Readonly<Record<string, string>>;
@@ -175,6 +177,7 @@ export class FakeAwsEndpoint {
     }
     const call: RecordedCall = {
       operation,
+      target: typeof targetHeader === "string" ? targetHeader : undefined,
       json,
       query: Object.fromEntries(url.searchParams),
       params,
