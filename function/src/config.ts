@@ -12,6 +12,8 @@ export interface FunctionConfig {
   readonly logLevel: LogLevel;
   /** The `service` field of every log line. */
   readonly serviceName: string;
+  /** The local server's per-request deadline (`REQUEST_TIMEOUT_MS`); Lambda uses its own timeout. */
+  readonly requestTimeoutMs: number;
 }
 
 /** A malformed environment variable; the message names it, the rule and the value. */
@@ -57,6 +59,7 @@ export function readConfig(
     host: readVariable(env, "HOST", "127.0.0.1", parseToken),
     logLevel: readVariable<LogLevel>(env, "LOG_LEVEL", "INFO", parseLogLevel),
     serviceName: readVariable(env, "POWERTOOLS_SERVICE_NAME", "agnostic-lambda-core", parseToken),
+    requestTimeoutMs: readVariable(env, "REQUEST_TIMEOUT_MS", 10_000, parseTimeout),
   });
 }
 
@@ -72,6 +75,16 @@ function parsePort(raw: string): number {
   if (!/^\d{1,5}$/.test(raw) || port > 65_535)
     throw new Error("must be an integer from 0 to 65535");
   return port;
+}
+
+function parseTimeout(raw: string): number {
+  const milliseconds = Number(raw);
+  if (!/^\d{1,6}$/.test(raw) || milliseconds < 1 || milliseconds > 900_000) {
+    throw new Error(
+      "must be a whole number of milliseconds from 1 to 900000 (Lambda's 15 minutes)",
+    );
+  }
+  return milliseconds;
 }
 
 function parseLogLevel(raw: string): LogLevel {

@@ -9,6 +9,7 @@ describe("readConfig", () => {
       host: "127.0.0.1",
       logLevel: "INFO",
       serviceName: "agnostic-lambda-core",
+      requestTimeoutMs: 10_000,
     });
   });
 
@@ -19,6 +20,7 @@ describe("readConfig", () => {
       HOST: "0.0.0.0",
       LOG_LEVEL: "warn",
       POWERTOOLS_SERVICE_NAME: "greeter",
+      REQUEST_TIMEOUT_MS: "2500",
     });
     expect(config).toEqual({
       version: "v3.1.0-abc1234",
@@ -26,6 +28,7 @@ describe("readConfig", () => {
       host: "0.0.0.0",
       logLevel: "WARN",
       serviceName: "greeter",
+      requestTimeoutMs: 2500,
     });
   });
 
@@ -55,6 +58,9 @@ describe("readConfig", () => {
       "environment variable VERSION must be 1 to 128 printable ASCII characters",
     ],
     ["HOST", " ", "environment variable HOST must be 1 to 128 printable ASCII characters"],
+    ["REQUEST_TIMEOUT_MS", "0", "environment variable REQUEST_TIMEOUT_MS must be a whole number"],
+    ["REQUEST_TIMEOUT_MS", "1.5", "environment variable REQUEST_TIMEOUT_MS must be a whole number"],
+    ["REQUEST_TIMEOUT_MS", "900001", "from 1 to 900000"],
   ])("fails loudly on a bad %s (%j) naming the variable", (name, value, message) => {
     expect(() => readConfig({ [name]: value })).toThrow(ConfigurationError);
     expect(() => readConfig({ [name]: value })).toThrow(message);

@@ -5,13 +5,29 @@ import { greetingCore } from "../src/core/greeting.js";
 import { GENERIC_ERROR_DETAILS } from "../src/http/error-response.js";
 import { SECURITY_HEADERS } from "../src/http/headers.js";
 import { createPipeline } from "../src/http/pipeline.js";
+import type { HttpRequest, HttpResponse } from "../src/http/types.js";
 import { makeRequest, recordingLogger } from "./support/events.js";
 
 const VERSION = "1.2.3-test";
 
+/**
+ * The pipeline around a synchronous core, whose answers must come back synchronously (no
+ * Promise, so no microtask): `handle` here fails the test if they do not.
+ */
 function pipelineWith(core: Core = greetingCore) {
   const logger = recordingLogger();
-  return { logger, pipeline: createPipeline({ core, version: VERSION, logger }) };
+  const pipeline = createPipeline({ core, version: VERSION, logger });
+  return {
+    logger,
+    pipeline: {
+      handle(request: HttpRequest): HttpResponse {
+        const response = pipeline.handle(request);
+        if (response instanceof Promise) throw new Error("a synchronous core was answered async");
+        return response;
+      },
+      reject: pipeline.reject,
+    },
+  };
 }
 
 function bodyOf(response: { body: string }): unknown {

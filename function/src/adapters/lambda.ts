@@ -30,6 +30,12 @@ export interface LambdaHandlerOptions {
   /** Reported in every body and log line (the image tag or commit). */
   readonly version: string;
   readonly logger: RequestLogger;
+  /**
+   * How long before `context.getRemainingTimeInMillis()` runs out an async core is answered 504
+   * (and its signal fires), so the answer is written before Lambda stops the function.
+   * @default 500 (DEFAULT_DEADLINE_MARGIN_MS)
+   */
+  readonly deadlineMarginMs?: number;
 }
 
 const SHAPE_HINT = "expected a Lambda Function URL or HTTP API v2 event";
@@ -92,12 +98,18 @@ export function responseToFunctionUrlResult(response: HttpResponse): FunctionUrl
 
 /**
  * Builds the Lambda handler around any core: translate the event, run the shared pipeline,
- * translate the response. It never rejects: a malformed event is answered with a 400.
+ * translate the response. It never rejects: a malformed event is answered with a 400. An async
+ * core's deadline is the invocation's: `context.getRemainingTimeInMillis()` minus the margin.
  *
  * @example export const handler = createLambdaHandler(greetingCore, { version, logger });
  */
 export function createLambdaHandler(core: Core, options: LambdaHandlerOptions): LambdaHandler {
-  const pipeline = createPipeline({ core, version: options.version, logger: options.logger });
+  const pipeline = createPipeline({
+    core,
+    version: options.version,
+    logger: options.logger,
+    deadlineMarginMs: options.deadlineMarginMs,
+  });
   return async (event, context) => {
     let request: HttpRequest;
     try {
@@ -107,7 +119,11 @@ export function createLambdaHandler(core: Core, options: LambdaHandlerOptions): 
         pipeline.reject(error, summarizeMalformedEvent(event, context)),
       );
     }
-    return responseToFunctionUrlResult(pipeline.handle(request));
+    const response = pipeline.handle(request, context);
+    // A synchronous core's answer is converted at once: no extra await on the fast path.
+    return response instanceof Promise
+      ? response.then(responseToFunctionUrlResult)
+      : responseToFunctionUrlResult(response);
   };
 }
 

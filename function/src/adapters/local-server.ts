@@ -103,8 +103,14 @@ export function httpRequestToFunctionUrlEvent(
   return event;
 }
 
-/** A Lambda `Context` for one local invocation (30 s timeout, like the deployed function). */
-export function makeLocalContext(requestId: string, timeoutMs = 30_000): Context {
+/** The deployed function's timeout (every stage's `function.timeoutSeconds`), which local requests get by default. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** A Lambda `Context` for one local invocation (by default 10 s, like the deployed function). */
+export function makeLocalContext(
+  requestId: string,
+  timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+): Context {
   return new LocalContext(requestId, Date.now() + timeoutMs);
 }
 
@@ -151,6 +157,12 @@ export interface LocalServerOptions {
   /** @default a random UUID per request, like the Function URL request id */
   readonly newRequestId?: () => string;
   /**
+   * Each request's deadline, as the Lambda timeout is in AWS: the handler's context reports the
+   * time left, and an async core still running when it runs out is answered 504.
+   * @default 10000 (the deployed function's timeout)
+   */
+  readonly requestTimeoutMs?: number;
+  /**
    * Told when the handler rejects (it never should: the pipeline answers every error).
    * @default writes the error to stderr
    */
@@ -163,6 +175,7 @@ export interface LocalServerOptions {
  */
 export function createLocalServer(options: LocalServerOptions): Server {
   const newRequestId = options.newRequestId ?? randomUUID;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const onHandlerFailure =
     options.onHandlerFailure ??
     ((error: unknown) => console.error("the Lambda handler rejected:", error));
@@ -181,7 +194,7 @@ export function createLocalServer(options: LocalServerOptions): Server {
         requestId,
         receivedAt,
       });
-      options.handler(event, makeLocalContext(requestId)).then(
+      options.handler(event, makeLocalContext(requestId, requestTimeoutMs)).then(
         (result) => {
           response.writeHead(result.statusCode, result.headers);
           response.end(result.body);

@@ -1,6 +1,7 @@
 import { ServiceError, ValidationError } from "../core/errors.js";
 import {
   BadRequestError,
+  DeadlineExceededError,
   InvalidJsonError,
   MethodNotAllowedError,
   NotFoundError,
@@ -22,13 +23,23 @@ const CLIENT_ERROR_TITLES: Readonly<Record<number, string>> = {
 };
 
 export const GENERIC_ERROR_DETAILS = "The request could not be processed. It has been logged.";
+export const DEADLINE_ERROR_DETAILS = "The request took too long to process. It has been logged.";
 
 /**
  * The single place where an error becomes a response. Client mistakes (`ServiceError` below
- * 500) say what was wrong; everything else is a generic 500 that leaks nothing.
+ * 500) say what was wrong; a core that overran its deadline is a 504; everything else is a
+ * generic 500 that leaks nothing.
  */
 export function errorToResponse(error: unknown, version: string): HttpResponse {
   const headers = responseHeaders();
+  if (error instanceof DeadlineExceededError) {
+    // Like the generic 500, the body says nothing about what the core was doing.
+    return json(504, headers, {
+      error: "Gateway Timeout",
+      details: DEADLINE_ERROR_DETAILS,
+      version,
+    });
+  }
   if (!isClientMistake(error)) {
     return json(500, headers, {
       error: "Internal Server Error",

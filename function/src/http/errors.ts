@@ -39,3 +39,15 @@ export class InvalidJsonError extends ServiceError {
 export class BadRequestError extends ServiceError {
   readonly statusCode = 400;
 }
+
+/**
+ * An async core was still running when its deadline came: answered 504, and logged as an
+ * unexpected error (it is the service's fault, not the client's).
+ */
+export class DeadlineExceededError extends ServiceError {
+  readonly statusCode = 504;
+
+  constructor(readonly budgetMs: number) {
+    super(`the core was still running when its ${budgetMs} ms budget ran out`);
+  }
+}

@@ -1,7 +1,8 @@
 import type { Core } from "../core/contract.js";
 import { decodeBody, parsePayload } from "./body.js";
+import { RequestCoreContext } from "./core-context.js";
 import { errorToResponse, isClientMistake } from "./error-response.js";
-import { MethodNotAllowedError, NotFoundError } from "./errors.js";
+import { DeadlineExceededError, MethodNotAllowedError, NotFoundError } from "./errors.js";
 import { responseHeaders } from "./headers.js";
 import type { RequestLogger } from "./request-log.js";
 import type { HttpRequest, HttpResponse, RequestSummary } from "./types.js";
@@ -9,18 +10,39 @@ import type { HttpRequest, HttpResponse, RequestSummary } from "./types.js";
 export const ROOT_METHODS: readonly string[] = Object.freeze(["GET", "HEAD", "OPTIONS", "POST"]);
 export const HEALTH_METHODS: readonly string[] = Object.freeze(["GET", "HEAD", "OPTIONS"]);
 
+/** Time kept back from the deadline to answer 504 before the runtime stops the function. */
+export const DEFAULT_DEADLINE_MARGIN_MS = 500;
+
+// setTimeout's largest delay; a longer one fires at once.
+const LONGEST_TIMER_MS = 2_147_483_647;
+
 export interface PipelineOptions {
   /** The business logic behind `/`. */
   readonly core: Core;
   /** Reported in every body and log line (the image tag or commit). */
   readonly version: string;
   readonly logger: RequestLogger;
+  /**
+   * How long before the request's deadline an async core's signal fires and the client is
+   * answered 504: time to write the answer before the runtime stops the function.
+   * @default 500 (DEFAULT_DEADLINE_MARGIN_MS)
+   */
+  readonly deadlineMarginMs?: number;
+}
+
+/** The time one request has left; the Lambda `Context` is one. */
+export interface RequestDeadline {
+  getRemainingTimeInMillis(): number;
 }
 
 /** The request pipeline every adapter shares: routing, body handling, headers, error mapping, logging. */
 export interface Pipeline {
-  /** Answers one request. Never throws. */
-  handle(request: HttpRequest): HttpResponse;
+  /**
+   * Answers one request; never throws, and a returned Promise never rejects. The answer is
+   * synchronous unless the core returned a Promise: a synchronous core costs no `await`.
+   * Without `deadline` an async core is awaited for as long as it takes.
+   */
+  handle(request: HttpRequest, deadline?: RequestDeadline): HttpResponse | Promise<HttpResponse>;
   /**
    * Answers a request the adapter could not even translate (a malformed event), through the
    * same error mapping and log line. Never throws.
@@ -37,17 +59,23 @@ export interface Pipeline {
  */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const { core, version, logger } = options;
+  const marginMs = options.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS;
   // The success envelope's fixed part is serialised once; only `result` changes per request.
   const successPrefix = `{"version":${JSON.stringify(version)},"status":"success","message":"Request processed successfully.","result":`;
   const healthBody = JSON.stringify({ status: "ok", version });
 
-  function route(request: HttpRequest): HttpResponse {
+  function route(
+    request: HttpRequest,
+    deadline: RequestDeadline | undefined,
+  ): HttpResponse | Promise<HttpResponse> {
     const { method, path } = request;
     if (path === "/") {
       if (method === "POST" || method === "GET" || method === "HEAD") {
         const payload = parsePayload(decodeBody(request.body, request.isBase64Encoded));
-        const result = core(payload);
-        return { statusCode: 200, headers: responseHeaders(), body: successBody(result) };
+        const context = new RequestCoreContext(request.requestId, logger);
+        const result: unknown = core(payload, context);
+        if (isThenable(result)) return awaitCore(result, context, deadline);
+        return success(result);
       }
       return optionsOrRefuse(method, ROOT_METHODS);
     }
@@ -58,6 +86,62 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       return optionsOrRefuse(method, HEALTH_METHODS);
     }
     throw new NotFoundError(path);
+  }
+
+  function success(result: unknown): HttpResponse {
+    return { statusCode: 200, headers: responseHeaders(), body: successBody(result) };
+  }
+
+  /**
+   * Waits for an async core until its deadline. Resolves with the answer, never rejects: a
+   * rejection is mapped like a throw, an overrun is a 504, and whatever the core's promise does
+   * after that is handled (a late failure is logged, a late result dropped).
+   */
+  function awaitCore(
+    pending: PromiseLike<unknown>,
+    context: RequestCoreContext,
+    deadline: RequestDeadline | undefined,
+  ): Promise<HttpResponse> {
+    const requestId = context.requestId;
+    return new Promise<HttpResponse>((resolve) => {
+      let answered = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      if (deadline !== undefined) {
+        const budgetMs = Math.max(0, Math.floor(deadline.getRemainingTimeInMillis() - marginMs));
+        timer = setTimeout(
+          () => {
+            answered = true;
+            const overrun = new DeadlineExceededError(budgetMs);
+            context.expire(overrun);
+            resolve(fail(overrun, requestId));
+          },
+          Math.min(budgetMs, LONGEST_TIMER_MS),
+        );
+      }
+      // Promise.resolve also adopts a foreign thenable, and turns a throwing `then` into a rejection.
+      Promise.resolve(pending).then(
+        (result) => {
+          if (answered) return;
+          answered = true;
+          clearTimeout(timer);
+          try {
+            resolve(success(result));
+          } catch (error) {
+            resolve(fail(error, requestId));
+          }
+        },
+        (error: unknown) => {
+          if (answered) {
+            // The client already has its 504; the failure still belongs in the log.
+            logger.unexpectedError(error, requestId);
+            return;
+          }
+          answered = true;
+          clearTimeout(timer);
+          resolve(fail(error, requestId));
+        },
+      );
+    });
   }
 
   function successBody(result: unknown): string {
@@ -96,13 +180,16 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   return {
-    handle(request) {
+    handle(request, deadline) {
       const startedAt = performance.now();
-      let response: HttpResponse;
+      let response: HttpResponse | Promise<HttpResponse>;
       try {
-        response = route(request);
+        response = route(request, deadline);
       } catch (error) {
         response = fail(error, request.requestId);
+      }
+      if (response instanceof Promise) {
+        return response.then((settled) => finish(settled, request, startedAt));
       }
       return finish(response, request, startedAt);
     },
@@ -111,6 +198,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       return finish(fail(error, summary.requestId), summary, startedAt);
     },
   };
+}
+
+/** A Promise or anything else with a callable `then` (a JSON result cannot hold a function). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }
 
 function optionsOrRefuse(method: string, allowed: readonly string[]): HttpResponse {

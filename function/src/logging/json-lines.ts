@@ -1,4 +1,4 @@
-import type { RequestLogger, RequestLogRecord } from "../http/request-log.js";
+import type { CoreLogLine, RequestLogger, RequestLogRecord } from "../http/request-log.js";
 import type { LogLevel } from "./log-level.js";
 
 /** Where finished log lines go (one JSON document per call, newline included). */
@@ -47,6 +47,21 @@ export function createJsonLinesRequestLogger(
       sink(
         `${JSON.stringify({ level: "ERROR", message: "unexpected error", timestamp: new Date().toISOString(), service: options.serviceName, requestId, error: details })}\n`,
       );
+    },
+    core(line: CoreLogLine) {
+      if (threshold > LEVEL_RANK[line.level]) return;
+      const document: Record<string, unknown> = {
+        level: line.level,
+        message: line.message,
+        timestamp: new Date().toISOString(),
+        service: options.serviceName,
+        requestId: line.requestId,
+      };
+      // The line's own keys come first and win: a field cannot forge the level or request id.
+      for (const key of Object.keys(line.fields)) {
+        if (!Object.hasOwn(document, key)) document[key] = line.fields[key];
+      }
+      sink(`${JSON.stringify(document)}\n`);
     },
   };
 }

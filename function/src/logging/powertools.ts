@@ -20,5 +20,13 @@ export function createPowertoolsRequestLogger(
     unexpectedError(error, requestId) {
       logger.error("unexpected error", { requestId, error });
     },
+    core({ level, message, requestId, fields }) {
+      // Powertools merges extra keys into the line; its own keys (level, message, ...) win.
+      const extra = { ...fields, requestId };
+      if (level === "DEBUG") logger.debug(message, extra);
+      else if (level === "INFO") logger.info(message, extra);
+      else if (level === "WARN") logger.warn(message, extra);
+      else logger.error(message, extra);
+    },
   };
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Context, LambdaFunctionURLEvent } from "aws-lambda";
-import type { RequestLogger, RequestLogRecord } from "../../src/http/request-log.js";
+import type { CoreLogLine, RequestLogger, RequestLogRecord } from "../../src/http/request-log.js";
 import type { HttpRequest } from "../../src/http/types.js";
 
 const supportDirectory = fileURLToPath(new URL(".", import.meta.url));
@@ -84,14 +84,18 @@ export const lambdaContext: Context = Object.freeze({
 export function recordingLogger(): RequestLogger & {
   readonly records: RequestLogRecord[];
   readonly errors: { error: unknown; requestId: string }[];
+  readonly coreLines: CoreLogLine[];
 } {
   const records: RequestLogRecord[] = [];
   const errors: { error: unknown; requestId: string }[] = [];
+  const coreLines: CoreLogLine[] = [];
   return {
     records,
     errors,
+    coreLines,
     request: (record) => records.push(record),
     unexpectedError: (error, requestId) => errors.push({ error, requestId }),
+    core: (line) => coreLines.push(line),
   };
 }
 

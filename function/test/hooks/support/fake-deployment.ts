@@ -108,7 +108,11 @@ export type InvokeReply =
 /** How a version behaves: by default the real handler built with the version's VERSION. */
 export type VersionBehaviour = (event: unknown, label: string) => Promise<InvokeReply>;
 
-const silentLogger = { request: () => undefined, unexpectedError: () => undefined };
+const silentLogger = {
+  request: () => undefined,
+  unexpectedError: () => undefined,
+  core: () => undefined,
+};
 
 export const realHandler: VersionBehaviour = async (event, label) => {
   const handler = createLambdaHandler(greetingCore, { version: label, logger: silentLogger });
