@@ -4,6 +4,9 @@ export default defineConfig({
   test: {
     include: [
       "function/test/**/*.test.ts",
+      "function/delivery/test/**/*.test.ts",
+      "packages/*/test/**/*.test.ts",
+      "bench/test/**/*.test.ts",
       "stacks/test/**/*.test.ts",
       "tools/**/test/**/*.test.ts",
     ],

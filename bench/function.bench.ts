@@ -23,9 +23,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { bundleOptions } from "@agnostic-lambda-core/function/build";
 import autocannon from "autocannon";
 import { build } from "esbuild";
-import { bundleOptions } from "../function/build.js";
 import { median } from "./stats";
 
 const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");

@@ -10,15 +10,15 @@
  * Point --url at a deployed Function URL to test it; each scenario runs --duration seconds.
  */
 import { parseArgs } from "node:util";
-import autocannon from "autocannon";
-import { createLambdaHandler } from "../function/src/adapters/lambda.js";
+import { createLambdaHandler } from "@agnostic-lambda-core/function/src/adapters/lambda";
 import {
   createLocalServer,
   listen,
   type StartedServer,
-} from "../function/src/adapters/local-server.js";
-import { greetingCore } from "../function/src/core/greeting.js";
-import { createRequestLogger } from "../function/src/logging/index.js";
+} from "@agnostic-lambda-core/function/src/adapters/local-server";
+import { greetingCore } from "@agnostic-lambda-core/function/src/core/greeting";
+import { createRequestLogger } from "@agnostic-lambda-core/function/src/logging/index";
+import autocannon from "autocannon";
 
 const MAX_DURATION_SECONDS = 600;
 

@@ -19,9 +19,9 @@ export const entryPoints: Readonly<Record<string, string>> = {
   index: "function/src/index.ts",
   server: "function/src/main/local-server.ts",
   // CodeDeploy lifecycle hooks: image_config.command ["hooks.preTraffic"] / ["hooks.postTraffic"].
-  hooks: "function/src/hooks/index.ts",
+  hooks: "function/delivery/hooks/index.ts",
   // DORA recorder: image_config.command ["recorder.handler"].
-  recorder: "function/src/recorder/handler.ts",
+  recorder: "function/delivery/recorder/handler.ts",
 };
 
 export const outputDirectory = "function/dist";

@@ -68,6 +68,69 @@ function expand(source: string): string[] {
   return readdirSync(join(repositoryRoot, "function/dist")).filter((file) => pattern.test(file));
 }
 
+/** The context paths a stage copies (`COPY a b dest`, not `--from=`), in order. */
+function copiedFromContext(stage: Stage): string[] {
+  return stage.instructions
+    .filter(({ keyword, argument }) => keyword === "COPY" && !argument.includes("--from="))
+    .flatMap(({ argument }) =>
+      argument
+        .split(/\s+/)
+        .filter((part) => !part.startsWith("--"))
+        .slice(0, -1),
+    );
+}
+
+interface LockedPackage {
+  readonly link?: boolean;
+  readonly resolved?: string;
+  readonly dependencies?: Readonly<Record<string, string>>;
+  readonly devDependencies?: Readonly<Record<string, string>>;
+  readonly optionalDependencies?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The package folders `npm ci -w <workspace> --include-workspace-root=false` installs, read from
+ * the lockfile the way npm resolves a name: the nearest `node_modules/<name>` from the requiring
+ * package's folder upwards.
+ */
+function installedFor(workspace: string): Set<string> {
+  const lock = JSON.parse(readFileSync(join(repositoryRoot, "package-lock.json"), "utf8")) as {
+    packages: Record<string, LockedPackage>;
+  };
+  const installed = new Set<string>();
+  const pending = [workspace];
+  while (pending.length > 0) {
+    const location = pending.pop() as string;
+    const entry = lock.packages[location];
+    if (entry === undefined || installed.has(location)) continue;
+    installed.add(location);
+    if (entry.link === true && entry.resolved !== undefined) {
+      pending.push(entry.resolved);
+      continue;
+    }
+    const names = Object.keys({
+      ...entry.dependencies,
+      ...entry.optionalDependencies,
+      // The workspace's own devDependencies are installed too (esbuild builds the bundle).
+      ...(location === workspace ? entry.devDependencies : {}),
+    });
+    for (const name of names) {
+      let folder = location;
+      for (;;) {
+        const candidate = `${folder === "" ? "" : `${folder}/`}node_modules/${name}`;
+        if (lock.packages[candidate] !== undefined) {
+          pending.push(candidate);
+          break;
+        }
+        if (folder === "") break;
+        const parent = folder.lastIndexOf("/node_modules/");
+        folder = parent === -1 ? "" : folder.slice(0, parent);
+      }
+    }
+  }
+  return installed;
+}
+
 const dockerfile = readFileSync(join(repositoryRoot, "Dockerfile"), "utf8");
 const stages = readStages(dockerfile);
 const lambda = stages.at(-1) as Stage;
@@ -86,7 +149,7 @@ beforeAll(() => {
     inputs: Record<string, unknown>;
     outputs: Record<string, unknown>;
   };
-  buildInputs = Object.keys(meta.inputs).filter((path) => !path.startsWith("node_modules/"));
+  buildInputs = Object.keys(meta.inputs);
   buildOutputs = Object.keys(meta.outputs)
     .map((path) => path.replace(/^function\/dist\//, ""))
     .sort();
@@ -161,26 +224,60 @@ describe("the Dockerfile's builder", () => {
     expect(runs.at(-1)).toBe("npm run build");
   });
 
+  it("installs only the function workspace, from the one lockfile and every workspace manifest", () => {
+    const runs = builder.instructions.filter(({ keyword }) => keyword === "RUN");
+    const install = runs.findIndex(({ argument }) => /\bnpm ci\b/.test(argument));
+    expect(runs[install]?.argument).toMatch(/-w function\b/);
+    expect(runs[install]?.argument).toContain("--include-workspace-root=false");
+    // npm ci refuses to run unless every workspace the lockfile names has its package.json.
+    const lock = JSON.parse(readFileSync(join(repositoryRoot, "package-lock.json"), "utf8")) as {
+      packages: Record<string, LockedPackage>;
+    };
+    const workspaces = Object.values(lock.packages)
+      .filter((entry) => entry.link === true && entry.resolved !== undefined)
+      .map((entry) => `${entry.resolved}/package.json`);
+    expect(workspaces).toContain("function/package.json");
+    const installInstruction = builder.instructions.indexOf(runs[install] as Instruction);
+    const copiedBeforeInstall = copiedFromContext({
+      ...builder,
+      instructions: builder.instructions.slice(0, installInstruction),
+    });
+    for (const manifest of ["package.json", "package-lock.json", ...workspaces]) {
+      expect(copiedBeforeInstall, `${manifest} is copied before npm ci`).toContain(manifest);
+    }
+  });
+
+  it("bundles only packages that the function workspace's install provides", () => {
+    const installed = installedFor("function");
+    expect(installed.has("node_modules/@agnostic-lambda-core/delivery-records")).toBe(true);
+    expect(installed.has("node_modules/cdktf")).toBe(false);
+    const bundledPackages = new Set(
+      buildInputs
+        .filter((input) => input.startsWith("node_modules/"))
+        .map((input) => /^(?:node_modules\/(?:@[^/]+\/)?[^/]+\/?)+/.exec(input)?.[0] ?? input)
+        .map((folder) => folder.replace(/\/$/, "")),
+    );
+    expect(bundledPackages.size).toBeGreaterThan(0);
+    const missing = [...bundledPackages].filter((folder) => !installed.has(folder));
+    expect(missing).toEqual([]);
+  });
+
   it("only copies context files that .dockerignore lets in", () => {
     const ignore = readFileSync(join(repositoryRoot, ".dockerignore"), "utf8")
       .split("\n")
       .map((line) => line.trim());
     expect(ignore[ignore.findIndex((line) => line.length > 0 && !line.startsWith("#"))]).toBe("*");
-    const sources = builder.instructions
-      .filter(({ keyword, argument }) => keyword === "COPY" && !argument.includes("--from="))
-      .flatMap(({ argument }) => argument.split(/\s+/).slice(0, -1));
-    for (const source of sources) {
+    for (const source of copiedFromContext(builder)) {
       expect(ignore, `${source} is re-included`).toContain(`!${source}`);
       expect(existsSync(join(repositoryRoot, source)), `${source} exists`).toBe(true);
     }
   });
 
   it("copies every source file the bundles were built from (so the image build cannot miss one)", () => {
-    const sources = builder.instructions
-      .filter(({ keyword, argument }) => keyword === "COPY" && !argument.includes("--from="))
-      .flatMap(({ argument }) => argument.split(/\s+/).slice(0, -1));
-    expect(buildInputs.length).toBeGreaterThan(0);
-    const missing = buildInputs.filter(
+    const sources = copiedFromContext(builder);
+    const sourceInputs = buildInputs.filter((path) => !path.startsWith("node_modules/"));
+    expect(sourceInputs.length).toBeGreaterThan(0);
+    const missing = sourceInputs.filter(
       (input) => !sources.some((source) => input === source || input.startsWith(`${source}/`)),
     );
     expect(missing).toEqual([]);

@@ -20,7 +20,7 @@ import { policyDocument } from "./policy-document";
 export const RECORDER_COMMAND = "recorder.handler";
 
 /**
- * The idempotency table's hash key and TTL attribute, as function/src/recorder/claims.ts writes
+ * The idempotency table's hash key and TTL attribute, as function/delivery/recorder/claims.ts writes
  * them (the function bundle cannot import the stacks, so the two are kept equal by tests).
  */
 export const IDEMPOTENCY_KEY_ATTRIBUTE = "id";

@@ -21,7 +21,7 @@ import { type DeliveryNames, deliveryNames } from "../names";
 import { ContainerFunction } from "./container-function";
 import { policyDocument } from "./policy-document";
 
-/** `image_config.command` of the hooks: `<bundle>.<export>` in function/dist (function/src/hooks). */
+/** `image_config.command` of the hooks: `<bundle>.<export>` in function/dist (function/delivery/hooks). */
 export const PRE_TRAFFIC_COMMAND = "hooks.preTraffic";
 export const POST_TRAFFIC_COMMAND = "hooks.postTraffic";
 /** The hooks' on-failure destination: reports `Failed` for a hook invocation that failed hard. */

@@ -2,6 +2,12 @@
  * The DORA recorder and dashboard as synthesized per stage: what the recorder runs, what its role
  * may do, which events reach it, and what the dashboard shows.
  */
+
+import { entryPoints } from "@agnostic-lambda-core/function/build";
+import {
+  CLAIM_EXPIRY_ATTRIBUTE,
+  CLAIM_KEY_ATTRIBUTE,
+} from "@agnostic-lambda-core/function/delivery/recorder/claims";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
@@ -12,8 +18,6 @@ import { LambdaAlias } from "@cdktf/provider-aws/lib/lambda-alias";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { describe, expect, it } from "vitest";
-import { entryPoints } from "../../function/build";
-import { CLAIM_EXPIRY_ATTRIBUTE, CLAIM_KEY_ATTRIBUTE } from "../../function/src/recorder/claims";
 import { doraRecorderNames, PROJECT, STAGE_NAMES, STAGES, validateStageConfig } from "../config";
 import { doraDashboardBody } from "../constructs/dora-dashboard";
 import {
@@ -174,7 +178,7 @@ describe.each(STAGE_NAMES)("the DORA recorder of the %s stage", (stage) => {
 describe("the recorder's handler", () => {
   it("names a bundle the build produces", () => {
     const [bundle] = RECORDER_COMMAND.split(".");
-    expect(entryPoints[bundle ?? ""]).toBe("function/src/recorder/handler.ts");
+    expect(entryPoints[bundle ?? ""]).toBe("function/delivery/recorder/handler.ts");
   });
 
   it("writes claims with the key and expiry attributes the table declares", () => {

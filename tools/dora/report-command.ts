@@ -4,6 +4,9 @@
  * and skipped), 1 the records could not be read, 2 bad usage.
  */
 import { parseArgs } from "node:util";
+import { computeMetrics, defaultWindow } from "@agnostic-lambda-core/delivery-records/metrics";
+import type { ParsedRecords } from "@agnostic-lambda-core/delivery-records/records";
+import { parseTimestamp } from "@agnostic-lambda-core/delivery-records/time";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import {
   doraRecorderNames,
@@ -11,10 +14,7 @@ import {
   isStageName,
   STAGE_NAMES,
 } from "../../stacks/config.js";
-import { renderMarkdown, renderTable, toJsonReport } from "./core/format.js";
-import { computeMetrics, defaultWindow } from "./core/metrics.js";
-import type { ParsedRecords } from "./core/records.js";
-import { parseTimestamp } from "./core/time.js";
+import { renderMarkdown, renderTable, toJsonReport } from "./format.js";
 import { readRecordsFromLogGroup } from "./sources/cloudwatch-logs.js";
 import { readRecordFile } from "./sources/file.js";
 

@@ -1,7 +1,7 @@
 /**
  * The AppSpec of a Lambda deployment: which function and alias, from which version to which,
  * and the hooks CodeDeploy runs before and after it allows traffic. The pre-traffic hook reads it
- * back (function/src/hooks/appspec.ts) to find the version to smoke-test.
+ * back (function/delivery/hooks/appspec.ts) to find the version to smoke-test.
  */
 
 export interface AppSpecInput {

@@ -7,11 +7,11 @@
  */
 import { appendFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
+import { DeploymentDescriptionError } from "@agnostic-lambda-core/delivery-records/deployment-description";
 import { getStageConfig, StageConfigError } from "../../stacks/config";
 import { parseReleaseArgs, USAGE, UsageError } from "./args";
 import { createAwsDeliveryApi } from "./aws-delivery-api";
 import { CommitLookupError, type GitRunner, readCommit, runGit } from "./commit";
-import { DeploymentDescriptionError } from "./deployment-description";
 import { type OutputStream, ProgressLine } from "./progress";
 import { formatDeploymentRecord } from "./record";
 import { describeError, EXIT, ReleaseConfigurationError, runRelease, runStop } from "./release";

@@ -3,6 +3,8 @@
  * target versions, create the CodeDeploy deployment, follow it, and decide the outcome and exit
  * code. The CLI (`cli.ts`) wires it to the AWS adapter, the terminal and the clock.
  */
+
+import { formatDeploymentDescription } from "@agnostic-lambda-core/delivery-records/deployment-description";
 import type { StageConfig } from "../../stacks/config";
 import { deliveryNames } from "../../stacks/names";
 import { buildAppSpec } from "./appspec";
@@ -14,7 +16,6 @@ import {
   isTransientAwsError,
   TERMINAL_STATUSES,
 } from "./delivery-api";
-import { formatDeploymentDescription } from "./deployment-description";
 import { describeProgress, formatDuration, type ProgressLine } from "./progress";
 import type { DeploymentOutcome, DeploymentRecord } from "./record";
 

@@ -2,12 +2,17 @@
  * Reads the records the DORA recorder wrote to its CloudWatch Logs log group (FilterLogEvents,
  * every page), so the report needs no hand-kept data in AWS.
  */
+
+import {
+  type ParsedRecords,
+  parseRecords,
+  type RawRecord,
+} from "@agnostic-lambda-core/delivery-records/records";
 import {
   type CloudWatchLogsClient,
   type FilteredLogEvent,
   FilterLogEventsCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { type ParsedRecords, parseRecords, type RawRecord } from "../core/records.js";
 
 /** Only record lines: EMF documents and diagnostics in the same group are left out by Logs. */
 export const RECORD_FILTER_PATTERN = '{ ($.type = "deployment") || ($.type = "incident") }';

@@ -1,6 +1,10 @@
 /** Reads DORA records from a JSON-lines file (the release command's `--record` output). */
 import { readFile } from "node:fs/promises";
-import { linesOf, type ParsedRecords, parseRecords } from "../core/records.js";
+import {
+  linesOf,
+  type ParsedRecords,
+  parseRecords,
+} from "@agnostic-lambda-core/delivery-records/records";
 
 /** A file that could not be read at all (missing, a directory, no permission). */
 export class RecordFileError extends Error {

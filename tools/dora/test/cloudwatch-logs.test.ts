@@ -1,13 +1,13 @@
-import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import { afterEach, describe, expect, it } from "vitest";
-import { RECORD_FILTER_PATTERN, readRecordsFromLogGroup } from "../sources/cloudwatch-logs.js";
 import {
   awsError,
   FAKE_CREDENTIALS,
   type FakeAwsEndpoint,
   type FakeHandler,
   startFakeAwsEndpoint,
-} from "./support/fake-aws-endpoint.js";
+} from "@agnostic-lambda-core/fake-aws/scripted";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { afterEach, describe, expect, it } from "vitest";
+import { RECORD_FILTER_PATTERN, readRecordsFromLogGroup } from "../sources/cloudwatch-logs.js";
 import { at } from "./support/records.js";
 
 const TARGET = "Logs_20140328.FilterLogEvents";

@@ -1,7 +1,11 @@
+import {
+  computeMetrics,
+  defaultWindow,
+  median,
+} from "@agnostic-lambda-core/delivery-records/metrics";
+import type { DoraRecord } from "@agnostic-lambda-core/delivery-records/records";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { computeMetrics, defaultWindow, median } from "../core/metrics.js";
-import type { DoraRecord } from "../core/records.js";
 import { at, makeDeployment, makeIncident } from "./support/records.js";
 
 // A ten-day window, [2026-03-01, 2026-03-11), with every rule exercised once. Expected values

@@ -1,6 +1,12 @@
+import {
+  linesOf,
+  parseRecords,
+  recordId,
+  toRecordLine,
+  validateRecord,
+} from "@agnostic-lambda-core/delivery-records/records";
 import { describe, expect, it } from "vitest";
 import { formatDeploymentRecord } from "../../release/record.js";
-import { linesOf, parseRecords, recordId, toRecordLine, validateRecord } from "../core/records.js";
 import { at, jsonLine, makeDeployment, makeIncident } from "./support/records.js";
 
 const deploymentLine = {

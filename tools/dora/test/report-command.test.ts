@@ -4,14 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runReport } from "../report-command.js";
 import {
   FAKE_CREDENTIALS,
   type FakeAwsEndpoint,
   startFakeAwsEndpoint,
-} from "./support/fake-aws-endpoint.js";
+} from "@agnostic-lambda-core/fake-aws/scripted";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { runReport } from "../report-command.js";
 
 const repositoryRoot = fileURLToPath(new URL("../../..", import.meta.url));
 const sampleFile = join(repositoryRoot, "tools/dora/examples/sample.jsonl");

@@ -2,16 +2,17 @@
  * The release command's pure parts: the deployment description contract (read by the DORA
  * recorder), the commit lookup, the default timeout and the outcome of a finished deployment.
  */
+
+import {
+  DeploymentDescriptionError,
+  formatDeploymentDescription,
+  parseDeploymentDescription,
+} from "@agnostic-lambda-core/delivery-records/deployment-description";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { STAGES } from "../../../stacks/config";
 import { CommitLookupError, readCommit } from "../commit";
 import type { DeploymentSnapshot } from "../delivery-api";
-import {
-  DeploymentDescriptionError,
-  formatDeploymentDescription,
-  parseDeploymentDescription,
-} from "../deployment-description";
 import { formatDuration } from "../progress";
 import { defaultTimeoutSeconds, outcomeOf } from "../release";
 

@@ -8,16 +8,16 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAppSpecTarget } from "../../../function/src/hooks/appspec";
-import { runCli } from "../cli";
-import { parseDeploymentDescription } from "../deployment-description";
+import { parseDeploymentDescription } from "@agnostic-lambda-core/delivery-records/deployment-description";
 import {
   FakeAwsEndpoint,
   fakeAwsEnvironment,
   serviceUnavailable,
   throttling,
-} from "./support/fake-aws-endpoint";
+} from "@agnostic-lambda-core/fake-aws";
+import { parseAppSpecTarget } from "@agnostic-lambda-core/function/delivery/hooks/appspec";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../cli";
 import {
   canaryAlarm,
   DEPLOYMENT_ID,

@@ -1,6 +1,6 @@
 /** Fixture factories for DORA records: only the fields a test cares about are spelled out. */
-import type { Deployment, Incident } from "../../core/records.js";
-import { timestampOrThrow } from "../../core/time.js";
+import type { Deployment, Incident } from "@agnostic-lambda-core/delivery-records/records";
+import { timestampOrThrow } from "@agnostic-lambda-core/delivery-records/time";
 
 /** Epoch milliseconds of an ISO-8601 instant. */
 export const at = (iso: string): number => timestampOrThrow(iso, "test timestamp");

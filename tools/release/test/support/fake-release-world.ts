@@ -4,9 +4,10 @@
  * deployment one frame forward, so a test lays out the whole story (shifting, hooks, failure,
  * rollback) as a list of frames.
  */
+
+import { epochSeconds, type FakeAwsEndpoint, FakeAwsError } from "@agnostic-lambda-core/fake-aws";
 import { STAGES } from "../../../../stacks/config";
 import { deliveryNames } from "../../../../stacks/names";
-import { epochSeconds, type FakeAwsEndpoint, FakeAwsError } from "./fake-aws-endpoint";
 
 export const DEV = deliveryNames(STAGES.dev);
 export const DEPLOYMENT_ID = "d-TEST0000001";
