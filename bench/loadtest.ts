@@ -183,11 +183,13 @@ async function main(): Promise<number> {
   let local: StartedServer | undefined;
   let target = options.url;
   if (target === undefined) {
-    const handler = createLambdaHandler(greetingCore, {
-      version: "loadtest",
-      logger: createRequestLogger({ serviceName: "agnostic-lambda-core", logLevel: "WARN" }),
-    });
-    local = await listen(createLocalServer({ handler, version: "loadtest" }), "127.0.0.1", 0);
+    const logger = createRequestLogger({ serviceName: "agnostic-lambda-core", logLevel: "WARN" });
+    const handler = createLambdaHandler(greetingCore, { version: "loadtest", logger });
+    local = await listen(
+      createLocalServer({ handler, version: "loadtest", logger }),
+      "127.0.0.1",
+      0,
+    );
     target = local.url;
   }
   console.log(

@@ -93,3 +93,43 @@ function parseLogLevel(raw: string): LogLevel {
   if (known === undefined) throw new Error(`must be one of ${LOG_LEVELS.join(", ")}`);
   return known;
 }
+
+/**
+ * The local/container server's own settings (the Lambda entry never reads them), in
+ * milliseconds like REQUEST_TIMEOUT_MS. docs/ says how each relates to the platform around it.
+ */
+export interface ServerConfig {
+  /**
+   * How long requests in flight get after SIGTERM/SIGINT before the remaining connections are
+   * closed (`SHUTDOWN_DEADLINE_MS`). Keep it below the platform's grace period (Kubernetes
+   * terminationGracePeriodSeconds, 30 s by default; ECS stopTimeout, 30 s; Cloud Run, 10 s) so the
+   * server exits 0 before SIGKILL.
+   */
+  readonly shutdownDeadlineMs: number;
+  /** `HEADERS_TIMEOUT_MS`: see `ServerTimeouts.headersTimeoutMs`. */
+  readonly headersTimeoutMs: number;
+  /** `RECEIVE_TIMEOUT_MS`: see `ServerTimeouts.receiveTimeoutMs`. */
+  readonly receiveTimeoutMs: number;
+  /** `KEEP_ALIVE_TIMEOUT_MS`: see `ServerTimeouts.keepAliveTimeoutMs`. */
+  readonly keepAliveTimeoutMs: number;
+}
+
+/** Reads the server's settings; call it once, at start-up. */
+export function readServerConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ServerConfig {
+  const headersTimeoutMs = readVariable(env, "HEADERS_TIMEOUT_MS", 10_000, parseTimeout);
+  const receiveTimeoutMs = readVariable(env, "RECEIVE_TIMEOUT_MS", 30_000, parseTimeout);
+  if (headersTimeoutMs > receiveTimeoutMs) {
+    throw new ConfigurationError(
+      "HEADERS_TIMEOUT_MS",
+      `must not exceed RECEIVE_TIMEOUT_MS (${receiveTimeoutMs}): the headers are part of the request, got ${headersTimeoutMs}`,
+    );
+  }
+  return Object.freeze({
+    shutdownDeadlineMs: readVariable(env, "SHUTDOWN_DEADLINE_MS", 10_000, parseTimeout),
+    headersTimeoutMs,
+    receiveTimeoutMs,
+    keepAliveTimeoutMs: readVariable(env, "KEEP_ALIVE_TIMEOUT_MS", 65_000, parseTimeout),
+  });
+}

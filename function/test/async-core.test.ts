@@ -344,7 +344,7 @@ describe("the local server with an async core", () => {
     const logger = recordingLogger();
     const handler = createLambdaHandler(core, { version: VERSION, logger, deadlineMarginMs: 0 });
     const started = await listen(
-      createLocalServer({ handler, version: VERSION, requestTimeoutMs }),
+      createLocalServer({ handler, version: VERSION, logger, requestTimeoutMs }),
       "127.0.0.1",
       0,
     );

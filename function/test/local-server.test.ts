@@ -10,7 +10,7 @@ import {
   makeLocalContext,
 } from "../src/adapters/local-server.js";
 import { SECURITY_HEADERS } from "../src/http/headers.js";
-import { loadFixture } from "./support/events.js";
+import { loadFixture, recordingLogger } from "./support/events.js";
 import { applicationHeaders, startLocalServer, TEST_VERSION } from "./support/server.js";
 
 function describeRequest(
@@ -149,6 +149,7 @@ describe("the local server", () => {
     const started = await listen(
       createLocalServer({
         version: TEST_VERSION,
+        logger: recordingLogger(),
         handler: async (event) => {
           seen.push(event.requestContext.requestId);
           return { statusCode: 200, headers: {}, body: "{}", isBase64Encoded: false };
@@ -168,13 +169,14 @@ describe("the local server", () => {
     expect(seen[0]).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it("answers 502 like Lambda, and reports the error, if a handler ever rejects", async () => {
-    const failures: unknown[] = [];
+  it("answers 502 like Lambda, and logs the error and the answer, if a handler ever rejects", async () => {
+    const logger = recordingLogger();
     const started = await listen(
       createLocalServer({
         version: TEST_VERSION,
+        logger,
         handler: () => Promise.reject(new Error("broken handler")),
-        onHandlerFailure: (error) => failures.push(error),
+        newRequestId: () => "req-broken",
       }),
       "127.0.0.1",
       0,
@@ -188,7 +190,18 @@ describe("the local server", () => {
         details: "the handler failed",
         version: TEST_VERSION,
       });
-      expect(failures).toEqual([new Error("broken handler")]);
+      expect(logger.errors).toEqual([
+        { error: new Error("broken handler"), requestId: "req-broken" },
+      ]);
+      expect(logger.records).toMatchObject([
+        {
+          requestId: "req-broken",
+          method: "GET",
+          path: "/",
+          status: 502,
+          reason: "handler-failed",
+        },
+      ]);
     } finally {
       await started.close();
     }
@@ -228,7 +241,7 @@ describe("the local server", () => {
         expect(headers).toMatchObject(SECURITY_HEADERS);
         expect(JSON.parse(body)).toEqual({
           error: "Bad Request",
-          details: "malformed HTTP request",
+          details: expect.stringMatching(/^malformed HTTP request/),
           version: TEST_VERSION,
         });
       } finally {
@@ -268,6 +281,7 @@ describe("the local server", () => {
         listen(
           createLocalServer({
             version: TEST_VERSION,
+            logger: recordingLogger(),
             handler: async () => ({
               statusCode: 200,
               headers: {},

@@ -1,12 +1,20 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createLambdaHandler } from "../src/adapters/lambda.js";
+import type { Core } from "../src/core/contract.js";
 import type { RequestLogRecord } from "../src/http/request-log.js";
 import { createRequestLogger } from "../src/logging/index.js";
-import { createJsonLinesRequestLogger } from "../src/logging/json-lines.js";
+import {
+  createJsonLinesEventLog,
+  createJsonLinesRequestLogger,
+  FIELD_LIMITS,
+  TRUNCATION_MARKER,
+} from "../src/logging/json-lines.js";
 import { createPowertoolsRequestLogger } from "../src/logging/powertools.js";
-import { repositoryRoot } from "./support/events.js";
+import { lambdaContext, makeFunctionUrlEvent, repositoryRoot } from "./support/events.js";
 
 const record: RequestLogRecord = {
   requestId: 'id-"quoted"',
@@ -76,6 +84,174 @@ describe("the JSON-lines request logger", () => {
     expect(JSON.parse(lines[0] ?? "")).toMatchObject({
       message: "request",
       requestId: record.requestId,
+    });
+  });
+});
+
+/** Values a core can throw that break naive error logging. */
+function hostileThrownValues(): [string, unknown][] {
+  const throwingToJson = new Error("placeholder");
+  Object.defineProperty(throwingToJson, "message", {
+    value: {
+      toJSON() {
+        throw new Error("toJSON exploded");
+      },
+    },
+  });
+  const throwingName = new Error("named");
+  Object.defineProperty(throwingName, "name", {
+    get() {
+      throw new Error("name getter exploded");
+    },
+  });
+  const trapEverything = new Proxy(
+    {},
+    {
+      get() {
+        throw new Error("get trap");
+      },
+      getPrototypeOf() {
+        throw new Error("getPrototypeOf trap");
+      },
+    },
+  );
+  return [
+    ["Object.create(null)", Object.create(null)],
+    ["an error whose message has a throwing toJSON", throwingToJson],
+    ["an error whose name getter throws", throwingName],
+    ["a proxy whose every trap throws", trapEverything],
+    ["a symbol", Symbol("thrown")],
+    ["a bigint", 10n],
+    ["undefined", undefined],
+    ["a string with U+2028", "line\u2028break"],
+  ];
+}
+
+describe("a log line that cannot fail or flood", () => {
+  it.each(hostileThrownValues())(
+    "logs a thrown %s as one JSON line, without throwing",
+    (_name, value) => {
+      const { lines, sink } = capture();
+      const logger = createJsonLinesRequestLogger({ serviceName: "svc", logLevel: "INFO", sink });
+      expect(() => logger.unexpectedError(value, "r1")).not.toThrow();
+      expect(lines).toHaveLength(1);
+      expect(lines[0]?.split("\n")).toHaveLength(2);
+      expect(JSON.parse(lines[0] ?? "")).toMatchObject({
+        level: "ERROR",
+        requestId: "r1",
+        error: { name: expect.any(String), message: expect.any(String) },
+      });
+    },
+  );
+
+  it.each(hostileThrownValues())(
+    "answers the generic 500 through the Lambda handler when a core throws %s",
+    async (_name, value) => {
+      const { lines, sink } = capture();
+      const core: Core = () => {
+        throw value;
+      };
+      const handler = createLambdaHandler(core, {
+        version: "v1",
+        logger: createJsonLinesRequestLogger({ serviceName: "svc", logLevel: "INFO", sink }),
+      });
+      const result = await handler(makeFunctionUrlEvent({ method: "POST" }), lambdaContext);
+      expect(result.statusCode).toBe(500);
+      expect(lines.map((line) => JSON.parse(line).message)).toEqual([
+        "unexpected error",
+        "request",
+      ]);
+    },
+  );
+
+  it("loses the line, not the request, when the sink throws", () => {
+    const logger = createJsonLinesRequestLogger({
+      serviceName: "svc",
+      logLevel: "INFO",
+      sink: () => {
+        throw new Error("EPIPE");
+      },
+    });
+    expect(() => logger.request(record)).not.toThrow();
+    expect(() => logger.unexpectedError(new Error("x"), "r")).not.toThrow();
+  });
+
+  it("cuts a 3 MB path to its documented length, with a marker saying how much was cut", () => {
+    const { lines, sink } = capture();
+    const path = `/${"a".repeat(3_000_000)}`;
+    createJsonLinesRequestLogger({ serviceName: "svc", logLevel: "INFO", sink }).request({
+      ...record,
+      path,
+    });
+    const logged = JSON.parse(lines[0] ?? "").path as string;
+    expect(logged).toBe(
+      `${path.slice(0, FIELD_LIMITS.path)}${TRUNCATION_MARKER}${path.length - FIELD_LIMITS.path} chars]`,
+    );
+    expect(lines[0]?.length).toBeLessThan(2_000);
+  });
+
+  it("never cuts a surrogate pair in half", () => {
+    const { lines, sink } = capture();
+    const requestId = `${"x".repeat(FIELD_LIMITS.requestId - 1)}😀tail`;
+    createJsonLinesRequestLogger({ serviceName: "svc", logLevel: "INFO", sink }).request({
+      ...record,
+      requestId,
+    });
+    const logged = JSON.parse(lines[0] ?? "").requestId as string;
+    expect(logged.startsWith(`${"x".repeat(FIELD_LIMITS.requestId - 1)}${TRUNCATION_MARKER}`)).toBe(
+      true,
+    );
+    expect(lines[0]).not.toMatch(/\\ud83d(?!\\ude00)/);
+  });
+
+  it("escapes U+2028 and U+2029 so no line breaks inside a line", () => {
+    const { lines, sink } = capture();
+    createJsonLinesRequestLogger({ serviceName: "svc", logLevel: "INFO", sink }).request({
+      ...record,
+      path: "/a\u2028b\u2029c",
+    });
+    expect(lines[0]).not.toMatch(/[\u2028\u2029]/);
+    expect(lines[0]).toContain("\\u2028");
+    expect(JSON.parse(lines[0] ?? "").path).toBe("/a\u2028b\u2029c");
+  });
+
+  it("writes one bounded JSON line for any method, path and request id (fast-check)", () => {
+    const { lines, sink } = capture();
+    const logger = createJsonLinesRequestLogger({ serviceName: "svc", logLevel: "INFO", sink });
+    const text = fc.string({ unit: "binary", maxLength: 3_000 });
+    fc.assert(
+      fc.property(text, text, text, (requestId, method, path) => {
+        lines.length = 0;
+        logger.request({ ...record, requestId, method, path });
+        const line = lines[0] ?? "";
+        expect(lines).toHaveLength(1);
+        expect(line.indexOf("\n")).toBe(line.length - 1);
+        expect(line).not.toMatch(/[\u2028\u2029\r]/);
+        const parsed = JSON.parse(line);
+        const slack = TRUNCATION_MARKER.length + 20;
+        expect(parsed.requestId.length).toBeLessThanOrEqual(FIELD_LIMITS.requestId + slack);
+        expect(parsed.method.length).toBeLessThanOrEqual(FIELD_LIMITS.method + slack);
+        expect(parsed.path.length).toBeLessThanOrEqual(FIELD_LIMITS.path + slack);
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it("writes the server's own events as JSON lines and survives a throwing field", () => {
+    const { lines, sink } = capture();
+    const log = createJsonLinesEventLog({ serviceName: "svc", sink });
+    const fields = {
+      signal: "SIGTERM",
+      get exploding(): string {
+        throw new Error("getter");
+      },
+    };
+    expect(() => log("INFO", "draining", fields)).not.toThrow();
+    expect(JSON.parse(lines[0] ?? "")).toMatchObject({
+      level: "INFO",
+      message: "draining",
+      service: "svc",
+      signal: "SIGTERM",
     });
   });
 });

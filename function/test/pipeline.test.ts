@@ -122,12 +122,15 @@ describe("the pipeline on /", () => {
     });
   });
 
-  it("answers HEAD like GET, without a body", () => {
+  it("answers HEAD like GET, without a body but with the GET body's Content-Length", () => {
     const { pipeline } = pipelineWith();
     const get = pipeline.handle(makeRequest({ method: "GET" }));
     const head = pipeline.handle(makeRequest({ method: "HEAD" }));
     expect(head.statusCode).toBe(get.statusCode);
-    expect(head.headers).toEqual(get.headers);
+    expect(head.headers).toEqual({
+      ...get.headers,
+      "content-length": String(Buffer.byteLength(get.body)),
+    });
     expect(head.body).toBe("");
   });
 

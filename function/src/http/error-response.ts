@@ -15,11 +15,14 @@ const CLIENT_ERROR_TITLES: Readonly<Record<number, string>> = {
   401: "Unauthorized",
   403: "Forbidden",
   404: "Not Found",
+  408: "Request Timeout",
   409: "Conflict",
   410: "Gone",
   415: "Unsupported Media Type",
+  417: "Expectation Failed",
   422: "Unprocessable Entity",
   429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
 };
 
 export const GENERIC_ERROR_DETAILS = "The request could not be processed. It has been logged.";
@@ -32,7 +35,7 @@ export const DEADLINE_ERROR_DETAILS = "The request took too long to process. It 
  */
 export function errorToResponse(error: unknown, version: string): HttpResponse {
   const headers = responseHeaders();
-  if (error instanceof DeadlineExceededError) {
+  if (isDeadlineExceeded(error)) {
     // Like the generic 500, the body says nothing about what the core was doing.
     return json(504, headers, {
       error: "Gateway Timeout",
@@ -84,14 +87,30 @@ export function errorToResponse(error: unknown, version: string): HttpResponse {
   });
 }
 
-/** A `ServiceError` with a 4xx status; a custom core's error with any other status is a bug. */
+/** Never throws, like {@link isClientMistake}: `instanceof` runs a thrown Proxy's traps. */
+function isDeadlineExceeded(error: unknown): error is DeadlineExceededError {
+  try {
+    return error instanceof DeadlineExceededError;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A `ServiceError` with a 4xx status; a custom core's error with any other status is a bug.
+ * Never throws: a thrown Proxy whose traps throw is simply not a client mistake.
+ */
 export function isClientMistake(error: unknown): error is ServiceError {
-  return (
-    error instanceof ServiceError &&
-    Number.isInteger(error.statusCode) &&
-    error.statusCode >= 400 &&
-    error.statusCode <= 499
-  );
+  try {
+    return (
+      error instanceof ServiceError &&
+      Number.isInteger(error.statusCode) &&
+      error.statusCode >= 400 &&
+      error.statusCode <= 499
+    );
+  } catch {
+    return false;
+  }
 }
 
 function json(statusCode: number, headers: Record<string, string>, body: object): HttpResponse {

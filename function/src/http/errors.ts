@@ -51,3 +51,18 @@ export class DeadlineExceededError extends ServiceError {
     super(`the core was still running when its ${budgetMs} ms budget ran out`);
   }
 }
+
+/** The client took longer than the server allows to send its request (headers or body). */
+export class RequestTimeoutError extends ServiceError {
+  readonly statusCode = 408;
+}
+
+/** An `Expect` header the server cannot meet (only `100-continue` is understood). */
+export class ExpectationFailedError extends ServiceError {
+  readonly statusCode = 417;
+}
+
+/** The request line and headers are larger than the server accepts. */
+export class HeadersTooLargeError extends ServiceError {
+  readonly statusCode = 431;
+}

@@ -170,8 +170,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000,
       version,
     });
-    // HEAD mirrors GET, headers and status included, without a body.
-    return summary.method === "HEAD" ? { ...response, body: "" } : response;
+    if (summary.method !== "HEAD") return response;
+    // HEAD mirrors GET, headers and status included, without a body but with the GET's length.
+    response.headers["content-length"] = String(Buffer.byteLength(response.body));
+    return { ...response, body: "" };
   }
 
   function fail(error: unknown, requestId: string): HttpResponse {

@@ -9,6 +9,11 @@ export interface RequestLogRecord {
   /** Milliseconds spent in the pipeline, to the microsecond. */
   readonly durationMs: number;
   readonly version: string;
+  /**
+   * Why the server answered by itself, before any handler saw the request (`HPE_INVALID_METHOD`,
+   * `request-timeout`, ...): a code, never request content.
+   */
+  readonly reason?: string;
 }
 
 export type CoreLogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";

@@ -22,46 +22,206 @@ const LEVEL_RANK: Readonly<Record<LogLevel, number>> = {
 };
 
 /**
+ * The longest value, in UTF-16 code units, that a log line keeps of each field a client can
+ * influence. A longer value is cut and ends with {@link TRUNCATION_MARKER} and the number of
+ * units dropped, so a 3 MB path costs one bounded line, not a 3 MB one.
+ */
+export const FIELD_LIMITS = Object.freeze({
+  requestId: 128,
+  method: 32,
+  path: 1024,
+  version: 128,
+  reason: 256,
+  errorName: 256,
+  errorMessage: 2048,
+  errorStack: 8192,
+});
+
+/** Ends every cut value: `/aaaa…[truncated 2998976 chars]`. */
+export const TRUNCATION_MARKER = "…[truncated ";
+
+/**
  * A request log with Powertools' line shape (`level`, `message`, `timestamp`, `service`, then
  * the record) built by hand: one string concatenation and one write per request.
+ *
+ * Writing never throws, whatever the record or the error holds (a thrown `Object.create(null)`,
+ * a message whose `toJSON` throws, a failing sink): a line that cannot be built is replaced by
+ * one that says so, and a sink that fails loses the line, not the request. Every line is one JSON
+ * document: U+2028 and U+2029 are escaped, and fields are cut to {@link FIELD_LIMITS}.
  */
 export function createJsonLinesRequestLogger(
   options: JsonLinesRequestLoggerOptions,
 ): RequestLogger {
-  const sink = options.sink ?? ((line: string) => process.stdout.write(line));
+  const sink = options.sink ?? writeToStandardOutput;
   const threshold = LEVEL_RANK[options.logLevel];
   const service = JSON.stringify(options.serviceName);
   return {
     request(record: RequestLogRecord) {
       if (threshold > LEVEL_RANK.INFO) return;
-      sink(
-        `{"level":"INFO","message":"request","timestamp":"${new Date().toISOString()}","service":${service},"requestId":${JSON.stringify(record.requestId)},"method":${JSON.stringify(record.method)},"path":${JSON.stringify(record.path)},"status":${record.status},"durationMs":${record.durationMs},"version":${JSON.stringify(record.version)}}\n`,
-      );
+      let line: string;
+      try {
+        const reason =
+          record.reason === undefined
+            ? ""
+            : `,"reason":${jsonString(record.reason, FIELD_LIMITS.reason)}`;
+        line = `{"level":"INFO","message":"request","timestamp":"${new Date().toISOString()}","service":${service},"requestId":${jsonString(record.requestId, FIELD_LIMITS.requestId)},"method":${jsonString(record.method, FIELD_LIMITS.method)},"path":${jsonString(record.path, FIELD_LIMITS.path)},"status":${jsonNumber(record.status)},"durationMs":${jsonNumber(record.durationMs)},"version":${jsonString(record.version, FIELD_LIMITS.version)}${reason}}\n`;
+      } catch {
+        line = `{"level":"ERROR","message":"a request log line could not be written","timestamp":"${new Date().toISOString()}","service":${service}}\n`;
+      }
+      writeSafely(sink, escapeLineSeparators(line));
     },
     unexpectedError(error, requestId) {
       if (threshold > LEVEL_RANK.ERROR) return;
-      const details =
-        error instanceof Error
-          ? { name: error.name, message: error.message, stack: error.stack }
-          : { name: "NonError", message: String(error) };
-      sink(
-        `${JSON.stringify({ level: "ERROR", message: "unexpected error", timestamp: new Date().toISOString(), service: options.serviceName, requestId, error: details })}\n`,
+      const details = describeError(error);
+      const stack =
+        details.stack === undefined
+          ? ""
+          : `,"stack":${jsonString(details.stack, FIELD_LIMITS.errorStack)}`;
+      writeSafely(
+        sink,
+        escapeLineSeparators(
+          `{"level":"ERROR","message":"unexpected error","timestamp":"${new Date().toISOString()}","service":${service},"requestId":${jsonString(safeString(requestId), FIELD_LIMITS.requestId)},"error":{"name":${jsonString(details.name, FIELD_LIMITS.errorName)},"message":${jsonString(details.message, FIELD_LIMITS.errorMessage)}${stack}}}\n`,
+        ),
       );
     },
     core(line: CoreLogLine) {
       if (threshold > LEVEL_RANK[line.level]) return;
-      const document: Record<string, unknown> = {
-        level: line.level,
-        message: line.message,
-        timestamp: new Date().toISOString(),
-        service: options.serviceName,
-        requestId: line.requestId,
-      };
-      // The line's own keys come first and win: a field cannot forge the level or request id.
-      for (const key of Object.keys(line.fields)) {
-        if (!Object.hasOwn(document, key)) document[key] = line.fields[key];
+      let text: string;
+      try {
+        const document: Record<string, unknown> = {
+          level: line.level,
+          message: cut(safeString(line.message), FIELD_LIMITS.errorMessage),
+          timestamp: new Date().toISOString(),
+          service: options.serviceName,
+          requestId: cut(safeString(line.requestId), FIELD_LIMITS.requestId),
+        };
+        // The line's own keys come first and win: a field cannot forge the level or request id.
+        for (const key of Object.keys(line.fields)) {
+          if (!Object.hasOwn(document, key)) document[key] = line.fields[key];
+        }
+        text = `${JSON.stringify(document)}\n`;
+      } catch {
+        text = `{"level":"ERROR","message":"a core log line could not be written","timestamp":"${new Date().toISOString()}","service":${service}}\n`;
       }
-      sink(`${JSON.stringify(document)}\n`);
+      writeSafely(sink, escapeLineSeparators(text));
     },
   };
+}
+
+/** One operational event (the server listening, draining, closed): a message and flat fields. */
+export type EventLog = (
+  level: "INFO" | "WARN" | "ERROR",
+  message: string,
+  fields?: Readonly<Record<string, string | number>>,
+) => void;
+
+/**
+ * The server's own events as JSON lines in the same shape as the request log. Never throws; every
+ * string field is cut to {@link FIELD_LIMITS}.path.
+ */
+export function createJsonLinesEventLog(options: {
+  readonly serviceName: string;
+  readonly sink?: LogSink;
+}): EventLog {
+  const sink = options.sink ?? writeToStandardOutput;
+  const service = JSON.stringify(options.serviceName);
+  return (level, message, fields = {}) => {
+    let line = `{"level":"${level}","message":${jsonString(message, FIELD_LIMITS.path)},"timestamp":"${new Date().toISOString()}","service":${service}`;
+    try {
+      for (const name of Object.keys(fields)) {
+        const value = fields[name];
+        line += `,${jsonString(name, FIELD_LIMITS.method)}:${typeof value === "number" ? jsonNumber(value) : jsonString(safeString(value), FIELD_LIMITS.path)}`;
+      }
+    } catch {
+      line += ',"fieldsError":"the fields could not be read"';
+    }
+    writeSafely(sink, escapeLineSeparators(`${line}}\n`));
+  };
+}
+
+/** A JSON string literal of `value` cut to `limit` units (see {@link cut}). */
+export function jsonString(value: string, limit: number): string {
+  return JSON.stringify(cut(typeof value === "string" ? value : safeString(value), limit));
+}
+
+/** `text` cut to `limit` UTF-16 units plus the marker; the cut never splits a surrogate pair. */
+function cut(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  let end = limit;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}${TRUNCATION_MARKER}${text.length - end} chars]`;
+}
+
+/**
+ * Escapes U+2028 and U+2029, which `JSON.stringify` leaves raw and JavaScript-based log tooling
+ * treats as line breaks. They can only occur inside string literals, so the whole line is safe
+ * to rewrite; one scan of a line that has none costs less than one per field.
+ */
+function escapeLineSeparators(line: string): string {
+  return LINE_SEPARATORS.test(line) ? line.replace(LINE_SEPARATORS_ALL, escapeSeparator) : line;
+}
+
+const LINE_SEPARATORS = /[\u2028\u2029]/;
+const LINE_SEPARATORS_ALL = /[\u2028\u2029]/g;
+
+function escapeSeparator(separator: string): string {
+  return separator === "\u2028" ? "\\u2028" : "\\u2029";
+}
+
+function jsonNumber(value: number): string {
+  return typeof value === "number" && Number.isFinite(value) ? String(value) : "null";
+}
+
+/** `String(value)`, or a description when even that throws (`Object.create(null)`, a Proxy, ...). */
+export function safeString(value: unknown): string {
+  if (typeof value === "string") return value;
+  try {
+    return String(value);
+  } catch {
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return "[a value that cannot be printed]";
+    }
+  }
+}
+
+interface ErrorDetails {
+  readonly name: string;
+  readonly message: string;
+  readonly stack: string | undefined;
+}
+
+/** Name, message and stack of whatever was thrown, read without ever throwing. */
+export function describeError(error: unknown): ErrorDetails {
+  try {
+    if (error instanceof Error) {
+      const stack: unknown = error.stack;
+      return {
+        name: safeString(error.name),
+        message: safeString(error.message),
+        stack: stack === undefined ? undefined : safeString(stack),
+      };
+    }
+    return { name: "NonError", message: safeString(error), stack: undefined };
+  } catch {
+    return {
+      name: "UnreadableError",
+      message: "the thrown value could not be read (a getter or proxy trap threw)",
+      stack: undefined,
+    };
+  }
+}
+
+function writeToStandardOutput(line: string): void {
+  process.stdout.write(line);
+}
+
+function writeSafely(sink: LogSink, line: string): void {
+  try {
+    sink(line);
+  } catch {
+    // The log is best effort: a failing sink (a closed pipe) must not fail the request.
+  }
 }

@@ -11,7 +11,11 @@ export function makeHandler(): LambdaHandler {
 
 /** The local server on 127.0.0.1 and a free port, around its own handler. */
 export function startLocalServer(handler: LambdaHandler = makeHandler()): Promise<StartedServer> {
-  return listen(createLocalServer({ handler, version: TEST_VERSION }), "127.0.0.1", 0);
+  return listen(
+    createLocalServer({ handler, version: TEST_VERSION, logger: recordingLogger() }),
+    "127.0.0.1",
+    0,
+  );
 }
 
 /** Response headers as a plain object, without the ones Node's HTTP stack adds itself. */
