@@ -15,7 +15,7 @@ export interface SharedStackProps {
   readonly stages: readonly StageConfig[];
   /**
    * First apply only: keep the state in a local file, because the bucket that will hold it does
-   * not exist yet. Afterwards migrate it with `terraform init -migrate-state` (see the README).
+   * not exist yet. Afterwards migrate it with `terraform init -migrate-state` (see docs/infrastructure.md).
    * @default false (S3 backend in the bucket this stack creates)
    */
   readonly bootstrap?: boolean;

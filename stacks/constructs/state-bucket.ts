@@ -106,7 +106,7 @@ export function stageStateStatements(
     },
   ];
   // The first `cdktf deploy <stage>`, `bootstrap-<stage>` and every change to the CI roles are
-  // applied by an administrator of the stage's account (see the CI README), not by a CI role.
+  // applied by an administrator of the stage's account (see docs/ci.md), not by a CI role.
   // Granted to the account root (delegated to that account's IAM policies), CI roles excluded so
   // the plan/deploy split above stays the only way a CI role reaches the state.
   const adminFolders = [

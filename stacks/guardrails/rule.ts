@@ -81,7 +81,7 @@ export interface GuardrailRule {
   readonly id: RuleId;
   /** One line: what must hold. */
   readonly title: string;
-  /** Why the rule exists (the README's "why" column). */
+  /** Why the rule exists (the "why" column of docs/guardrails.md). */
   readonly why: string;
   /** How to fix a violation. */
   readonly fix: string;

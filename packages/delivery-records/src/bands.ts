@@ -3,7 +3,7 @@
  * clusters of the 2023 Accelerate State of DevOps Report (DORA / Google Cloud). The report
  * describes each cluster by a range ("between once per day and once per week") or a typical value
  * (change failure rate 5% / 10% / 15% / 64%); the thresholds below turn those descriptions into
- * non-overlapping cut-offs. the README's DORA section states the source and every cut-off.
+ * non-overlapping cut-offs. docs/dora.md states the source and every cut-off.
  */
 import { MILLISECONDS_PER_DAY, MILLISECONDS_PER_HOUR } from "./time.js";
 

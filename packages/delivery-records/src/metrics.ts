@@ -1,6 +1,6 @@
 /**
  * The four DORA metrics over one stage and one window `[since, until)`, computed from validated
- * records. Pure: no clock, no I/O. Definitions (also in the README's DORA section):
+ * records. Pure: no clock, no I/O. Definitions (also in docs/dora.md):
  *
  * - deployment frequency: succeeded deployments with `finishedAt` in the window, per day of the
  *   window; `null` when no deployment of any status finished in the window (no data), so a window

@@ -1,6 +1,5 @@
 /**
- * The rule table: every guardrail, in id order. The README section
- * (the README's Guardrails section) documents the same table.
+ * The rule table: every guardrail, in id order. docs/guardrails.md documents the same table.
  */
 import type { GuardrailRule } from "../rule";
 import { snsTopicKms } from "./alc001-sns-topic-kms";
