@@ -108,6 +108,18 @@ describe("README.md and docs/", () => {
     },
   );
 
+  it("names only repository paths that exist", () => {
+    const repositoryPath =
+      /^(?:function|stacks|tools|bench|packages|docs|\.github|\.ci)\/[\w./-]*$/;
+    const missing = pages.flatMap((page) =>
+      [...readFileSync(page, "utf8").matchAll(/`([^`\s]+)`/g)]
+        .map((match) => (match[1] ?? "").replace(/:.*$/, ""))
+        .filter((path) => repositoryPath.test(path) && !existsSync(join(root, path)))
+        .map((path) => `${relative(root, page)}: ${path}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
   it("keeps README.md a front door of at most 250 lines", () => {
     const lines = readFileSync(join(root, "README.md"), "utf8").trimEnd().split("\n");
     expect(lines.length).toBeLessThanOrEqual(250);
