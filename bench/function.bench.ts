@@ -8,14 +8,20 @@
  *   /dev/null, so every request costs the same write(2) system call it costs in Lambda.
  *   The same is measured for the greeting behind an async core (what an awaited core costs),
  *   for a bundle variant that logs through Powertools' Logger, and with logging off, so the
- *   logger's share is visible. Each warm figure is also given as a ratio to the v2 Python
- *   handler's 17 µs (the budget is 5x faster).
+ *   logger's share is visible.
+ * - The v2 Python handler, timed the same way in the same run (bench/v2/: rebuilt from v2's
+ *   contract, one log line per request, `python3 -u` so each line is its own write(2) as in
+ *   Node). The warm figures are given as ratios to it; the budget is 6x faster with the log
+ *   line written, and under 1 µs without it. Without python3 the 17 µs issue 2 measured on
+ *   this machine class stands in, and the report says so.
  * - Cold start proxy: wall-clock ms of `node -e <import index.mjs and invoke once>` minus
  *   `node -e 0`, medians of interleaved runs.
  * - Bundle size of function/dist/index.mjs.
  * - Local server: requests/s with autocannon on loopback against the built server bundle
  *   (logging to /dev/null) and against a bare node:http server answering fixed JSON, both in
  *   child processes, alternating, in the same run; the ratio is the figure (2 shared cores).
+ *   Each server's CPU time per request (from /proc) is printed too: on a machine shared with
+ *   other work it says where the time goes when the throughput ratio is noisy.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -32,15 +38,17 @@ const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
 const indexBundle = join(root, "function/dist/index.mjs");
 const serverBundle = join(root, "function/dist/server.mjs");
 
-/** The v2 Python handler's warm invocation, µs (the figure issue 2 set the budget from). */
-const V2_PYTHON_WARM_MICROSECONDS = 17;
+/** The v2 Python handler's warm invocation issue 2 measured, µs: used only without python3. */
+const V2_PYTHON_ISSUE_2_MICROSECONDS = 17;
 
 const BUDGET = {
-  /** 5x faster than the v2 Python handler. */
-  warmMedianMicroseconds: V2_PYTHON_WARM_MICROSECONDS / 5,
+  /** How many times faster than the v2 Python handler (same run) the warm handler must be. */
+  timesFasterThanV2: 6,
+  /** The handler's own cost, without the log line's write. */
+  silentMedianMicroseconds: 1,
   bundleKibibytes: 100,
   coldStartMilliseconds: 15,
-  serverRatio: 0.6,
+  serverRatio: 0.8,
 };
 
 const postEvent = (() => {
@@ -127,6 +135,23 @@ function measureWarm(bundle: string, env: Record<string, string> = {}) {
   return JSON.parse(lines.at(-1) ?? "{}") as { medianNs: number; p99Ns: number; timerNs: number };
 }
 
+/** Times the v2 Python handler as {@link measureWarm} times v3; undefined without python3. */
+function measureV2Python() {
+  const child = spawnSync(
+    "python3",
+    ["-u", join(root, "bench/v2/measure.py"), JSON.stringify(postEvent), "30000", "100000"],
+    {
+      env: { PATH: process.env.PATH, VERSION: "bench" },
+      stdio: ["ignore", "ignore", "pipe"],
+      encoding: "utf8",
+    },
+  );
+  if ((child.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") return undefined;
+  if (child.status !== 0) throw new Error(`the v2 Python benchmark failed: ${child.stderr}`);
+  const lines = child.stderr.trim().split("\n");
+  return JSON.parse(lines.at(-1) ?? "{}") as { medianNs: number; p99Ns: number };
+}
+
 function wallMilliseconds(args: readonly string[]): number {
   const start = performance.now();
   const child = spawnSync(process.execPath, args, {
@@ -168,6 +193,7 @@ async function startChildServer(args: readonly string[], env: Record<string, str
   });
   return {
     url,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once("exit", () => resolve());
@@ -176,19 +202,43 @@ async function startChildServer(args: readonly string[], env: Record<string, str
   };
 }
 
-async function requestsPerSecond(url: string, seconds: number): Promise<number> {
+/** CPU time (user + system) a process has used, µs; undefined where /proc is not there. */
+function cpuMicroseconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    // Linux reports clock ticks of 1/100 s (USER_HZ) in /proc/<pid>/stat.
+    return Number.isFinite(ticks) ? ticks * 10_000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function requestsPerSecond(
+  server: { readonly url: string; readonly pid: number | undefined },
+  seconds: number,
+): Promise<{ rate: number; cpuMicrosecondsPerRequest: number | undefined }> {
+  const cpuBefore = cpuMicroseconds(server.pid);
   const result = await autocannon({
-    url: `${url}/`,
+    url: `${server.url}/`,
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ user: "Ada" }),
     connections: 10,
     duration: seconds,
   });
+  const cpuAfter = cpuMicroseconds(server.pid);
   if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+    throw new Error(`${server.url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   }
-  return result.requests.average;
+  return {
+    rate: result.requests.average,
+    cpuMicrosecondsPerRequest:
+      cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0
+        ? undefined
+        : (cpuAfter - cpuBefore) / result.requests.total,
+  };
 }
 
 /** Bundles a handler variant written as module source (imports relative to the repository root). */
@@ -261,19 +311,28 @@ async function main(): Promise<number> {
       pass: undefined,
     });
 
+    const v2 = measureV2Python();
+    const v2Micro = v2 === undefined ? V2_PYTHON_ISSUE_2_MICROSECONDS : v2.medianNs / 1000;
+    report({
+      name: "v2 Python handler POST /, median",
+      value: `${v2Micro.toFixed(2)} µs`,
+      budget: v2 === undefined ? "(issue 2 figure)" : "(same run)",
+      pass: undefined,
+    });
+    if (v2 === undefined) console.log("  (issue 2's figure stands in: python3 is not installed)");
     const warm = measureWarm(indexBundle);
     const warmMedian = warm.medianNs / 1000;
     report({
       name: "warm invocation POST /, sync core, median",
       value: `${warmMedian.toFixed(2)} µs`,
-      budget: `<= ${BUDGET.warmMedianMicroseconds.toFixed(1)} µs`,
-      pass: warmMedian <= BUDGET.warmMedianMicroseconds,
+      budget: `<= ${(v2Micro / BUDGET.timesFasterThanV2).toFixed(2)} µs`,
+      pass: warmMedian <= v2Micro / BUDGET.timesFasterThanV2,
     });
     report({
       name: "  v2 Python / sync core",
-      value: `${(V2_PYTHON_WARM_MICROSECONDS / warmMedian).toFixed(1)} x`,
-      budget: ">= 5 x",
-      pass: V2_PYTHON_WARM_MICROSECONDS / warmMedian >= 5,
+      value: `${(v2Micro / warmMedian).toFixed(1)} x`,
+      budget: `>= ${BUDGET.timesFasterThanV2} x`,
+      pass: v2Micro / warmMedian >= BUDGET.timesFasterThanV2,
     });
     report({
       name: "warm invocation POST /, p99",
@@ -282,31 +341,32 @@ async function main(): Promise<number> {
       pass: undefined,
     });
     const silent = measureWarm(indexBundle, { LOG_LEVEL: "SILENT" });
+    const silentMedian = silent.medianNs / 1000;
     report({
       name: "  without the request log line, median",
-      value: `${(silent.medianNs / 1000).toFixed(2)} µs`,
-      budget: "(reference)",
-      pass: undefined,
+      value: `${silentMedian.toFixed(2)} µs`,
+      budget: `< ${BUDGET.silentMedianMicroseconds} µs`,
+      pass: silentMedian < BUDGET.silentMedianMicroseconds,
     });
     const asyncCore = measureWarm(await bundleAsyncCoreVariant(scratch));
     const asyncMedian = asyncCore.medianNs / 1000;
     report({
       name: "warm invocation POST /, async core, median",
       value: `${asyncMedian.toFixed(2)} µs`,
-      budget: `<= ${BUDGET.warmMedianMicroseconds.toFixed(1)} µs`,
-      pass: asyncMedian <= BUDGET.warmMedianMicroseconds,
+      budget: "(reference)",
+      pass: undefined,
     });
     report({
       name: "  v2 Python / async core",
-      value: `${(V2_PYTHON_WARM_MICROSECONDS / asyncMedian).toFixed(1)} x`,
-      budget: ">= 5 x",
-      pass: V2_PYTHON_WARM_MICROSECONDS / asyncMedian >= 5,
+      value: `${(v2Micro / asyncMedian).toFixed(1)} x`,
+      budget: "(reference)",
+      pass: undefined,
     });
     const powertools = measureWarm(powertoolsBundle);
     report({
       name: "  variant: Powertools Logger, median",
       value: `${(powertools.medianNs / 1000).toFixed(2)} µs`,
-      budget: `<= ${BUDGET.warmMedianMicroseconds.toFixed(1)} µs`,
+      budget: "(reference)",
       pass: undefined,
     });
     report({
@@ -344,12 +404,22 @@ async function main(): Promise<number> {
     const bare = await startChildServer(["-e", BARE_SERVER], {});
     const localRates: number[] = [];
     const bareRates: number[] = [];
+    const localCpu: number[] = [];
+    const bareCpu: number[] = [];
     try {
-      await requestsPerSecond(local.url, 1); // warm both up
-      await requestsPerSecond(bare.url, 1);
-      for (let round = 0; round < 2; round += 1) {
-        bareRates.push(await requestsPerSecond(bare.url, 4));
-        localRates.push(await requestsPerSecond(local.url, 4));
+      await requestsPerSecond(local, 1); // warm both up
+      await requestsPerSecond(bare, 1);
+      for (let round = 0; round < 3; round += 1) {
+        const bareRound = await requestsPerSecond(bare, 4);
+        const localRound = await requestsPerSecond(local, 4);
+        bareRates.push(bareRound.rate);
+        localRates.push(localRound.rate);
+        if (bareRound.cpuMicrosecondsPerRequest !== undefined) {
+          bareCpu.push(bareRound.cpuMicrosecondsPerRequest);
+        }
+        if (localRound.cpuMicrosecondsPerRequest !== undefined) {
+          localCpu.push(localRound.cpuMicrosecondsPerRequest);
+        }
       }
     } finally {
       await Promise.all([local.stop(), bare.stop()]);
@@ -364,8 +434,21 @@ async function main(): Promise<number> {
       pass: ratio >= BUDGET.serverRatio,
     });
     console.log(
-      `  (${localRps.toFixed(0)} req/s vs ${bareRps.toFixed(0)} req/s, 10 connections, 2 x 4 s each, alternating)`,
+      `  (${localRps.toFixed(0)} req/s vs ${bareRps.toFixed(0)} req/s, 10 connections, 3 x 4 s each, alternating)`,
     );
+    if (localCpu.length > 0 && bareCpu.length > 0) {
+      const localCpuMedian = median(localCpu);
+      const bareCpuMedian = median(bareCpu);
+      report({
+        name: "  server CPU per request, local / bare",
+        value: `${localCpuMedian.toFixed(1)} / ${bareCpuMedian.toFixed(1)} µs`,
+        budget: "(reference)",
+        pass: undefined,
+      });
+      console.log(
+        `  (bare / local CPU per request: ${((bareCpuMedian / localCpuMedian) * 100).toFixed(0)} %; medians of 3 rounds, from /proc/<pid>/stat)`,
+      );
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -104,6 +104,18 @@ describe("httpRequestToFunctionUrlEvent", () => {
     expect(event.body).toBe(encoded ? Buffer.from('{"a":1}').toString("base64") : '{"a":1}');
   });
 
+  it("sends invalid UTF-8 base64-encoded even under a text content type, and keeps a genuine U+FFFD as text", () => {
+    const json = { "content-type": "application/json" };
+    const invalid = httpRequestToFunctionUrlEvent(
+      describeRequest({ headers: json, body: Buffer.from([0x7b, 0xff, 0x7d]) }),
+    );
+    expect(invalid).toMatchObject({ isBase64Encoded: true, body: "e/99" });
+    const genuine = httpRequestToFunctionUrlEvent(
+      describeRequest({ headers: json, body: Buffer.from('{"user":"\uFFFD"}') }),
+    );
+    expect(genuine).toMatchObject({ isBase64Encoded: false, body: '{"user":"\uFFFD"}' });
+  });
+
   it("leaves out body, query and cookies when the request has none", () => {
     const event = httpRequestToFunctionUrlEvent(
       describeRequest({ url: "/", body: Buffer.alloc(0), headers: {} }),

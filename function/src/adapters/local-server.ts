@@ -81,10 +81,13 @@ export function httpRequestToFunctionUrlEvent(
   headers["x-forwarded-port"] ??= String(incoming.localPort);
   const host = headers.host ?? "localhost";
   // Invalid UTF-8 travels base64-encoded, so the pipeline refuses it (400) whatever the type says,
-  // instead of Buffer#toString quietly turning it into U+FFFD.
-  const isText =
-    TEXT_CONTENT_TYPE.test(headers["content-type"] ?? "") &&
-    (incoming.body.length === 0 || isUtf8(incoming.body));
+  // instead of Buffer#toString quietly turning it into U+FFFD. Decoding marks every invalid
+  // sequence with U+FFFD, so the full check only runs when one shows up (it may be genuine).
+  let text: string | undefined;
+  if (incoming.body.length > 0 && TEXT_CONTENT_TYPE.test(headers["content-type"] ?? "")) {
+    text = incoming.body.toString("utf8");
+    if (text.includes("\uFFFD") && !isUtf8(incoming.body)) text = undefined;
+  }
   const event: LambdaFunctionURLEvent = {
     version: "2.0",
     routeKey: "$default",
@@ -109,13 +112,13 @@ export function httpRequestToFunctionUrlEvent(
       time: formatRequestTime(incoming.receivedAt),
       timeEpoch: incoming.receivedAt.getTime(),
     },
-    isBase64Encoded: incoming.body.length > 0 && !isText,
+    isBase64Encoded: incoming.body.length > 0 && text === undefined,
   };
   if (cookies !== undefined) event.cookies = cookies;
   const query = queryStringParameters(target.query);
   if (query !== undefined) event.queryStringParameters = query;
   if (incoming.body.length > 0) {
-    event.body = isText ? incoming.body.toString("utf8") : incoming.body.toString("base64");
+    event.body = text ?? incoming.body.toString("base64");
   }
   return event;
 }

@@ -68,7 +68,8 @@ export function createJsonLinesRequestLogger(
       } catch {
         line = `{"level":"ERROR","message":"a request log line could not be written","timestamp":"${new Date().toISOString()}","service":${service}}\n`;
       }
-      writeSafely(sink, escapeLineSeparators(line));
+      // Every string in the line went through jsonString, which escaped U+2028 and U+2029.
+      writeSafely(sink, line);
     },
     unexpectedError(error, requestId) {
       if (threshold > LEVEL_RANK.ERROR) return;
@@ -141,7 +142,8 @@ export function createJsonLinesEventLog(options: {
 
 /** A JSON string literal of `value` cut to `limit` units (see {@link cut}). */
 export function jsonString(value: string, limit: number): string {
-  return JSON.stringify(cut(typeof value === "string" ? value : safeString(value), limit));
+  const literal = JSON.stringify(cut(typeof value === "string" ? value : safeString(value), limit));
+  return escapeLineSeparators(literal);
 }
 
 /** `text` cut to `limit` UTF-16 units plus the marker; the cut never splits a surrogate pair. */
@@ -155,8 +157,8 @@ function cut(text: string, limit: number): string {
 
 /**
  * Escapes U+2028 and U+2029, which `JSON.stringify` leaves raw and JavaScript-based log tooling
- * treats as line breaks. They can only occur inside string literals, so the whole line is safe
- * to rewrite; one scan of a line that has none costs less than one per field.
+ * treats as line breaks. They can only occur inside string literals, so a whole line is safe to
+ * rewrite.
  */
 function escapeLineSeparators(line: string): string {
   return LINE_SEPARATORS.test(line) ? line.replace(LINE_SEPARATORS_ALL, escapeSeparator) : line;
@@ -212,6 +214,34 @@ export function describeError(error: unknown): ErrorDetails {
       stack: undefined,
     };
   }
+}
+
+/**
+ * A sink for a long-running server: lines are gathered and written once per turn of the event
+ * loop (or once 64 KiB are waiting) instead of one write(2) each, the way pino's asynchronous
+ * destination works. `flush()` writes what is waiting at once; call it before the process exits
+ * (`process.on("exit")`). Not for Lambda, where a line left waiting when the handler returns
+ * may never be written.
+ */
+export function createBatchingSink(write: (text: string) => void): LogSink & { flush(): void } {
+  let pending = "";
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending;
+    pending = "";
+    writeSafely(write, text);
+  };
+  const sink = (line: string) => {
+    pending += line;
+    if (pending.length >= 65_536) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+  return Object.assign(sink, { flush });
 }
 
 function writeToStandardOutput(line: string): void {

@@ -9,7 +9,11 @@ import { createLocalServer, listen, stopOnSignal } from "../adapters/local-serve
 import { ConfigurationError, readConfig, readServerConfig } from "../config.js";
 import { greetingCore } from "../core/greeting.js";
 import { createRequestLogger } from "../logging/index.js";
-import { createJsonLinesEventLog, describeError } from "../logging/json-lines.js";
+import {
+  createBatchingSink,
+  createJsonLinesEventLog,
+  describeError,
+} from "../logging/json-lines.js";
 
 const events = createJsonLinesEventLog({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME || "agnostic-lambda-core",
@@ -19,7 +23,10 @@ const events = createJsonLinesEventLog({
 async function main(): Promise<number> {
   const config = readConfig(process.env);
   const serverConfig = readServerConfig(process.env);
-  const logger = createRequestLogger(config);
+  // One write per event-loop turn, not per request; whatever waits is written before exit.
+  const requestLog = createBatchingSink((text) => process.stdout.write(text));
+  process.on("exit", requestLog.flush);
+  const logger = createRequestLogger(config, requestLog);
   const handler = createLambdaHandler(greetingCore, {
     version: config.version,
     logger,
