@@ -141,7 +141,8 @@ function measureV2Python() {
     "python3",
     ["-u", join(root, "bench/v2/measure.py"), JSON.stringify(postEvent), "30000", "100000"],
     {
-      env: { PATH: process.env.PATH, VERSION: "bench" },
+      // No __pycache__ left in bench/v2.
+      env: { PATH: process.env.PATH, VERSION: "bench", PYTHONDONTWRITEBYTECODE: "1" },
       stdio: ["ignore", "ignore", "pipe"],
       encoding: "utf8",
     },
