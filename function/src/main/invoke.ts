@@ -1,6 +1,11 @@
 /**
- * `npm run invoke -- <event.json>`: invokes the Lambda handler once with an event file, like
- * `sam local invoke`. The result goes to stdout as JSON, the request log line to stderr.
+ * `npm run invoke`: invokes the Lambda handler (around the service's core, service.ts) once,
+ * like `sam local invoke`, with an event file or with an event built from flags:
+ *
+ *   npm run invoke -- function/test/fixtures/function-url-post-root.json
+ *   npm run invoke -- --method POST --path / --body '{"user":"Ada"}' --header x-trace:1
+ *
+ * The result goes to stdout as JSON, log lines to stderr.
  * Exit codes: 0 the handler answered, 1 the event file is unusable, 2 bad usage or configuration.
  */
 
@@ -13,8 +18,14 @@ import {
 } from "../adapters/lambda.js";
 import { makeLocalContext } from "../adapters/local-server.js";
 import { ConfigurationError, readConfig } from "../config.js";
-import { greetingCore } from "../core/greeting.js";
 import { createRequestLogger } from "../logging/index.js";
+import { service } from "../service.js";
+import {
+  INVOKE_USAGE,
+  invokeRequestToEvent,
+  parseInvokeArguments,
+  UsageError,
+} from "./invoke-arguments.js";
 
 class EventFileError extends Error {}
 
@@ -42,18 +53,29 @@ async function readEventFile(path: string): Promise<FunctionUrlEvent> {
 }
 
 async function main(args: readonly string[]): Promise<number> {
-  const path = args[0];
-  if (path === undefined || args.length > 1 || path === "--help") {
-    process.stderr.write("usage: npm run invoke -- <event.json>\n");
+  let parsed: ReturnType<typeof parseInvokeArguments>;
+  try {
+    parsed = parseInvokeArguments(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`invoke: ${error.message}\n${INVOKE_USAGE}`);
     return 2;
   }
+  if (parsed.kind === "help") {
+    process.stdout.write(INVOKE_USAGE);
+    return 0;
+  }
   const config = readConfig(process.env);
-  const event = await readEventFile(path);
-  const handler = createLambdaHandler(greetingCore, {
+  const requestId = randomUUID();
+  const event =
+    parsed.kind === "file"
+      ? await readEventFile(parsed.path)
+      : invokeRequestToEvent(parsed.request, requestId, new Date());
+  const handler = createLambdaHandler(service.createCore(process.env), {
     version: config.version,
     logger: createRequestLogger(config, (line) => process.stderr.write(line)),
   });
-  const result = await handler(event, makeLocalContext(randomUUID()));
+  const result = await handler(event, makeLocalContext(requestId, config.requestTimeoutMs));
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   return 0;
 }

@@ -7,13 +7,13 @@
 import { createLambdaHandler } from "../adapters/lambda.js";
 import { createLocalServer, listen, stopOnSignal } from "../adapters/local-server.js";
 import { ConfigurationError, readConfig, readServerConfig } from "../config.js";
-import { greetingCore } from "../core/greeting.js";
 import { createRequestLogger } from "../logging/index.js";
 import {
   createBatchingSink,
   createJsonLinesEventLog,
   describeError,
 } from "../logging/json-lines.js";
+import { service } from "../service.js";
 
 const events = createJsonLinesEventLog({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME || "agnostic-lambda-core",
@@ -27,7 +27,7 @@ async function main(): Promise<number> {
   const requestLog = createBatchingSink((text) => process.stdout.write(text));
   process.on("exit", requestLog.flush);
   const logger = createRequestLogger(config, requestLog);
-  const handler = createLambdaHandler(greetingCore, {
+  const handler = createLambdaHandler(service.createCore(process.env), {
     version: config.version,
     logger,
     // Nothing stops a local request at its deadline, so no time is kept back to answer: an
