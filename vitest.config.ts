@@ -5,6 +5,7 @@ export default defineConfig({
     include: [
       "function/test/**/*.test.ts",
       "function/delivery/test/**/*.test.ts",
+      "function/examples/**/*.test.ts",
       "packages/*/test/**/*.test.ts",
       "bench/test/**/*.test.ts",
       "stacks/test/**/*.test.ts",

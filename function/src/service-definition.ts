@@ -25,7 +25,7 @@ export interface SmokeExpectation {
   /**
    * Fields the JSON body must hold with these values; nested objects match the same way (only
    * the fields listed), arrays and other values must be equal.
-   * @example { result: { message: "Hello smoke-test! All OK!" } }
+   * @example { result: { user: { id: "u-1" } } }
    */
   readonly body?: JsonObject;
   /**

@@ -7,6 +7,7 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
+import { service } from "../../src/service.js";
 import {
   awsPostTrafficPorts,
   awsPreTrafficPorts,
@@ -62,7 +63,7 @@ function run(
 }
 
 const preTrafficCheck = settings
-  ? createPreTrafficCheck(awsPreTrafficPorts(clients))
+  ? createPreTrafficCheck(awsPreTrafficPorts(clients), service.smokeChecks)
   : failing(settingsError);
 
 const postTrafficCheck = !settings
@@ -71,7 +72,7 @@ const postTrafficCheck = !settings
     ? failing(new Error("environment variable ALARM_NAMES must list the alarms to check"))
     : createPostTrafficCheck(awsPostTrafficPorts(clients), settings.alarmNames);
 
-/** BeforeAllowTraffic: smoke-test the target version before it receives any traffic. */
+/** BeforeAllowTraffic: run the service's smoke checks (service.ts) on the target version before it gets traffic. */
 export const preTraffic = (event: unknown, context: Context): Promise<HookResult> =>
   run("BeforeAllowTraffic", preTrafficCheck, event, context);
 

@@ -1,15 +1,22 @@
 /**
  * The BeforeAllowTraffic check: find the version the deployment shifts to, invoke it directly
- * (no traffic reaches it yet) with the smoke requests, and hold every answer to the contract.
+ * (no traffic reaches it yet) with the pipeline's smoke checks and the service's own
+ * (function/src/service.ts), and hold every answer to the contract and to its check.
  */
+import type { SmokeCheck } from "../../src/service-definition.js";
 import { parseAppSpecTarget } from "./appspec.js";
 import type { CheckOutcome, HookCheck } from "./lifecycle.js";
-import {
-  checkSmokeInvocation,
-  SMOKE_REQUESTS,
-  type SmokeInvocation,
-  smokeRequestToEvent,
-} from "./smoke.js";
+import { runSmokeChecks, type SmokeDelivery, smokeCheckToEvent } from "./smoke.js";
+
+/** What Lambda's Invoke returned for one smoke request. */
+export interface SmokeInvocation {
+  /** `X-Amz-Function-Error` (`Unhandled` when the handler threw or crashed). */
+  readonly functionError: string | undefined;
+  /** `X-Amz-Executed-Version`: the version that actually ran. */
+  readonly executedVersion: string | undefined;
+  /** The handler's result as the JSON text Lambda returned. */
+  readonly payload: string;
+}
 
 /** What the pre-traffic check needs from AWS; `aws.ts` implements it with the SDK clients. */
 export interface PreTrafficPorts {
@@ -33,8 +40,37 @@ export interface PreTrafficPorts {
 /** The function's own default when `VERSION` is unset (function/src/config.ts). */
 const DEFAULT_VERSION_LABEL = "dev-manual";
 
+/**
+ * Turns one Invoke into what the smoke runner checks: a function error or another version
+ * answering is a finding; the handler's result is the answer.
+ */
+export function invocationToDelivery(
+  invocation: SmokeInvocation,
+  targetVersion: string,
+): SmokeDelivery {
+  if (invocation.functionError !== undefined) {
+    return { answer: undefined, problems: [`the function failed (${invocation.functionError})`] };
+  }
+  const problems: string[] = [];
+  if (invocation.executedVersion !== targetVersion) {
+    problems.push(
+      `ran version ${invocation.executedVersion ?? "(unknown)"}, expected ${targetVersion}`,
+    );
+  }
+  const result = parseJson(invocation.payload);
+  if (result === null || typeof result !== "object" || Array.isArray(result)) {
+    return { answer: undefined, problems: [...problems, "the result is not a JSON object"] };
+  }
+  const { statusCode, headers, body, isBase64Encoded } = result as Record<string, unknown>;
+  return { answer: { statusCode, headers, body, isBase64Encoded }, problems };
+}
+
+/**
+ * @param smokeChecks the service's checks (`service.smokeChecks`); the pipeline's run first.
+ */
 export function createPreTrafficCheck(
   ports: PreTrafficPorts,
+  smokeChecks: readonly SmokeCheck[],
   now: () => Date = () => new Date(),
 ): HookCheck {
   return async (deploymentId, signal): Promise<CheckOutcome> => {
@@ -42,24 +78,31 @@ export function createPreTrafficCheck(
     const label =
       (await ports.versionLabel(target.functionName, target.targetVersion, signal)) ??
       DEFAULT_VERSION_LABEL;
-    const expected = { targetVersion: target.targetVersion, version: label };
-    const problems: string[] = [];
-    for (const [index, request] of SMOKE_REQUESTS.entries()) {
-      const event = smokeRequestToEvent(request, `${deploymentId}-smoke-${index + 1}`, now());
-      const invocation = await ports.invoke(
-        target.functionName,
-        target.targetVersion,
-        event,
-        signal,
-      );
-      problems.push(...checkSmokeInvocation(request, invocation, expected));
-    }
+    const report = await runSmokeChecks(
+      smokeChecks,
+      async (check, index) => {
+        const event = smokeCheckToEvent(check, `${deploymentId}-smoke-${index + 1}`, now());
+        const invocation = await ports.invoke(
+          target.functionName,
+          target.targetVersion,
+          event,
+          signal,
+        );
+        return invocationToDelivery(invocation, target.targetVersion);
+      },
+      { version: label },
+    );
     const subject = `${target.functionName} version ${target.targetVersion} (${label})`;
-    return problems.length === 0
-      ? {
-          passed: true,
-          reasons: [`${subject} answered ${SMOKE_REQUESTS.length} smoke requests as contracted`],
-        }
-      : { passed: false, reasons: [`${subject} failed the smoke requests`, ...problems] };
+    return report.passed
+      ? { passed: true, reasons: [`${subject} passed ${report.checked} smoke checks`] }
+      : { passed: false, reasons: [`${subject} failed the smoke checks`, ...report.problems] };
   };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,76 +1,101 @@
 /**
- * The smoke requests the pre-traffic hook sends to the new version before it gets any traffic,
- * and the pure checks of what comes back: status, body shape, `version` and every security
- * header. Findings name the request and the field, never the body or header values.
+ * The smoke-check runner: sends the pipeline's own checks and the service's declared checks
+ * (function/src/service.ts) to a version of the function and holds every answer to two things:
+ *
+ * - the contract every answer keeps, whatever the core: the status, every security header,
+ *   a JSON body (not base64) carrying the target's `version`, the success envelope on `/`, an
+ *   `error` on 4xx/5xx;
+ * - what the check declares: its status, the fields its partial `body` lists, its predicate.
+ *
+ * How a request reaches the function is the caller's: the pre-traffic hook invokes the new
+ * version directly (pre-traffic.ts), a post-traffic check can call the Function URL with
+ * `fetch` (`smokeHttpRequest` gives method, path, headers and body). Findings name the check
+ * and the field, never a body or header value.
  */
 import type { LambdaFunctionURLEvent } from "aws-lambda";
 import { httpRequestToFunctionUrlEvent } from "../../src/adapters/local-server.js";
+import type { JsonObject } from "../../src/core/contract.js";
 import { SECURITY_HEADERS } from "../../src/http/headers.js";
+import { SUCCESS_MESSAGE, SUCCESS_STATUS } from "../../src/http/pipeline.js";
+import type { SmokeCheck } from "../../src/service-definition.js";
 
-/** The user the smoke POST greets; visible in the function's request log as a POST to `/`. */
-export const SMOKE_USER = "smoke-test";
-
-export interface SmokeRequest {
-  readonly name: string;
-  readonly method: "GET" | "POST";
-  readonly path: string;
-  readonly body?: string;
-  readonly expectedStatus: number;
-  /** The body the contract promises, given the version the target was deployed with. */
-  readonly expectedBody: (version: string) => Readonly<Record<string, unknown>>;
+/** A predicate: the body holds no field but these (the pipeline's own answers are exact). */
+function onlyFields(...fields: string[]): (body: JsonObject) => string | undefined {
+  return (body) => {
+    // Own keys only: `in` would find `toString` or `constructor` on Object.prototype.
+    const extra = Object.keys(body).filter((key) => !fields.includes(key));
+    return extra.length === 0
+      ? undefined
+      : extra.map((key) => `body.${key} is not in the contract`).join("; ");
+  };
 }
 
-export const SMOKE_REQUESTS: readonly SmokeRequest[] = [
+/** The checks the pipeline answers itself, whatever the core: they run before the service's. */
+export const PIPELINE_SMOKE_CHECKS: readonly SmokeCheck[] = Object.freeze<SmokeCheck[]>([
   {
     name: "GET /health",
-    method: "GET",
-    path: "/health",
-    expectedStatus: 200,
-    expectedBody: (version) => ({ status: "ok", version }),
-  },
-  {
-    name: "POST /",
-    method: "POST",
-    path: "/",
-    body: JSON.stringify({ user: SMOKE_USER }),
-    expectedStatus: 200,
-    expectedBody: (version) => ({
-      version,
-      status: "success",
-      message: "Request processed successfully.",
-      result: {
-        message: `Hello ${SMOKE_USER}! All OK!`,
-        status: "works",
-        subsystem: "agnostic-core-v3",
-      },
-    }),
+    request: { method: "GET", path: "/health" },
+    expect: { status: 200, body: { status: "ok" }, satisfies: onlyFields("status", "version") },
   },
   {
     name: "GET /does-not-exist",
-    method: "GET",
-    path: "/does-not-exist",
-    expectedStatus: 404,
-    expectedBody: (version) => ({ error: "Not Found", path: "/does-not-exist", version }),
+    request: { method: "GET", path: "/does-not-exist" },
+    expect: {
+      status: 404,
+      body: { error: "Not Found", path: "/does-not-exist" },
+      satisfies: onlyFields("error", "path", "version"),
+    },
   },
-];
+]);
+
+/** A smoke check's request as HTTP: what a client (fetch, the event converter) sends. */
+export interface SmokeHttpRequest {
+  readonly method: string;
+  /** Path and query string. */
+  readonly path: string;
+  /** Lower-case names; `content-type: application/json` when the body was declared as JSON. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | undefined;
+}
 
 /**
- * The Function URL (payload 2.0) event AWS would send for a smoke request: built by the same
+ * The HTTP request a smoke check sends.
+ *
+ * @example
+ * const request = smokeHttpRequest(check);
+ * const response = await fetch(new URL(request.path, functionUrl), request);
+ */
+export function smokeHttpRequest(check: SmokeCheck): SmokeHttpRequest {
+  const declared = check.request.body;
+  const body =
+    declared === undefined || typeof declared === "string" ? declared : JSON.stringify(declared);
+  const headers: Record<string, string> = {};
+  if (declared !== undefined && typeof declared !== "string")
+    headers["content-type"] = "application/json";
+  for (const [name, value] of Object.entries(check.request.headers ?? {})) {
+    headers[name.toLowerCase()] = value;
+  }
+  return { method: check.request.method, path: check.request.path, headers, body };
+}
+
+/**
+ * The Function URL (payload 2.0) event AWS would send for a smoke check: built by the same
  * converter the local server uses, so the hook exercises exactly what a real client would.
  */
-export function smokeRequestToEvent(
-  request: SmokeRequest,
+export function smokeCheckToEvent(
+  check: SmokeCheck,
   requestId: string,
   receivedAt: Date,
 ): LambdaFunctionURLEvent {
+  const request = smokeHttpRequest(check);
   const body = request.body === undefined ? Buffer.alloc(0) : Buffer.from(request.body, "utf8");
   return httpRequestToFunctionUrlEvent({
     method: request.method,
     url: request.path,
     headers: {
-      host: "pre-traffic-hook.lambda-url.internal",
-      "user-agent": "agnostic-lambda-core-pre-traffic-hook",
-      ...(request.body === undefined ? {} : { "content-type": "application/json" }),
+      host: "smoke-check.lambda-url.internal",
+      "user-agent": "agnostic-lambda-core-smoke-check",
+      ...request.headers,
     },
     httpVersion: "1.1",
     remoteAddress: "127.0.0.1",
@@ -81,91 +106,190 @@ export function smokeRequestToEvent(
   });
 }
 
-/** What Lambda's Invoke returned for one smoke request. */
-export interface SmokeInvocation {
-  /** `X-Amz-Function-Error` (`Unhandled` when the handler threw or crashed). */
-  readonly functionError: string | undefined;
-  /** `X-Amz-Executed-Version`: the version that actually ran. */
-  readonly executedVersion: string | undefined;
-  /** The handler's result as the JSON text Lambda returned. */
-  readonly payload: string;
+/**
+ * An answer as the function gave it: the handler's result from a Lambda Invoke, or a Function
+ * URL response (`{ statusCode: response.status, headers, body: await response.text() }`).
+ * Untrusted: every field is checked before use.
+ */
+export interface SmokeAnswer {
+  readonly statusCode: unknown;
+  readonly headers: unknown;
+  readonly body: unknown;
+  readonly isBase64Encoded?: unknown;
+}
+
+/** What the answers must carry: the `VERSION` the target was deployed with. */
+export interface SmokeExpectations {
+  readonly version: string;
 }
 
 /**
- * Every way the invocation breaks the contract, as short findings; an empty list means it passed.
+ * Every way one answer breaks the contract or the check, as short findings prefixed with the
+ * check's name; an empty list means it passed. Never throws, whatever the answer holds.
  *
- * @example checkSmokeInvocation(SMOKE_REQUESTS[0], invocation, { targetVersion: "8", version: "abc123" })
+ * @example checkSmokeAnswer(PIPELINE_SMOKE_CHECKS[0], { statusCode: 200, headers, body }, { version: "abc123" })
  */
-export function checkSmokeInvocation(
-  request: SmokeRequest,
-  invocation: SmokeInvocation,
-  expected: { readonly targetVersion: string; readonly version: string },
+export function checkSmokeAnswer(
+  check: SmokeCheck,
+  answer: SmokeAnswer,
+  expected: SmokeExpectations,
 ): string[] {
-  const problem = (text: string) => `${request.name}: ${text}`;
-  if (invocation.functionError !== undefined) {
-    return [problem(`the function failed (${invocation.functionError})`)];
-  }
   const problems: string[] = [];
-  if (invocation.executedVersion !== expected.targetVersion) {
-    problems.push(
-      problem(
-        `ran version ${invocation.executedVersion ?? "(unknown)"}, expected ${expected.targetVersion}`,
-      ),
-    );
-  }
-  const result = parseJson(invocation.payload);
-  if (!isRecord(result)) return [...problems, problem("the result is not a JSON object")];
-  if (result.statusCode !== request.expectedStatus) {
+  const problem = (text: string) => problems.push(`${check.name}: ${text}`);
+  const want = check.expect.status;
+  if (answer.statusCode !== want) {
     // Only a number is printed: any other value is described by its type, since turning an
     // untrusted object into text can throw (`{"toString":null}`) or leak what it carries.
-    const status =
-      typeof result.statusCode === "number"
-        ? `status ${result.statusCode}`
-        : `status is ${describeJsonType(result.statusCode)}`;
-    problems.push(problem(`${status}, expected ${request.expectedStatus}`));
+    problem(
+      typeof answer.statusCode === "number"
+        ? `status ${answer.statusCode}, expected ${want}`
+        : `status is ${describeJsonType(answer.statusCode)}, expected ${want}`,
+    );
   }
-  const headers = isRecord(result.headers) ? lowerCaseKeys(result.headers) : {};
+  const headers = isRecord(answer.headers) ? lowerCaseKeys(answer.headers) : {};
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
-    if (headers[name] === undefined) problems.push(problem(`header ${name} is missing`));
-    else if (headers[name] !== value) problems.push(problem(`header ${name} has the wrong value`));
+    if (headers[name] === undefined) problem(`header ${name} is missing`);
+    else if (headers[name] !== value) problem(`header ${name} has the wrong value`);
   }
-  if (result.isBase64Encoded === true) {
-    problems.push(problem("the body is base64-encoded, expected JSON text"));
+  if (answer.isBase64Encoded === true) {
+    problem("the body is base64-encoded, expected JSON text");
     return problems;
   }
-  const body = typeof result.body === "string" ? parseJson(result.body) : undefined;
-  if (!isRecord(body)) return [...problems, problem("the body is not a JSON object")];
-  problems.push(...compareShape(body, request.expectedBody(expected.version), "body").map(problem));
+  if (check.request.method === "HEAD" || want === 204) {
+    if (typeof answer.body === "string" && answer.body.length > 0) problem("the body is not empty");
+    return problems;
+  }
+  const body = typeof answer.body === "string" ? parseJson(answer.body) : undefined;
+  if (!isRecord(body)) {
+    problem("the body is not a JSON object");
+    return problems;
+  }
+  const status = typeof answer.statusCode === "number" ? answer.statusCode : want;
+  for (const finding of contractProblems(check.request.path, status, body, expected)) {
+    problem(finding);
+  }
+  if (check.expect.body !== undefined) {
+    for (const finding of partialMatch(body, check.expect.body, "body")) problem(finding);
+  }
+  if (check.expect.satisfies !== undefined) {
+    let verdict: string | undefined;
+    try {
+      verdict = check.expect.satisfies(body as JsonObject);
+    } catch (error) {
+      verdict = `the check's predicate threw ${error instanceof Error ? error.name : "a non-Error"}`;
+    }
+    if (verdict !== undefined) problem(verdict);
+  }
   return problems;
 }
 
-/** Field-by-field comparison that names each differing field and never prints a value. */
-function compareShape(
-  actual: Record<string, unknown>,
-  expected: Readonly<Record<string, unknown>>,
-  at: string,
+/** What the pipeline guarantees in every JSON body, whatever the core answered. */
+function contractProblems(
+  path: string,
+  status: number,
+  body: Record<string, unknown>,
+  expected: SmokeExpectations,
 ): string[] {
+  const problems: string[] = [];
+  if (body.version !== expected.version) {
+    problems.push(`body.version differs from the target version's VERSION (${expected.version})`);
+  }
+  const route = path.split("?", 1)[0];
+  if (status >= 400) {
+    if (typeof body.error !== "string" || body.error.length === 0) {
+      problems.push("body.error is missing from an error answer");
+    }
+  } else if (route === "/" && status === 200) {
+    // The success envelope: exactly these four keys, the core's answer under `result`.
+    if (body.status !== SUCCESS_STATUS) problems.push("body.status differs from the envelope's");
+    if (body.message !== SUCCESS_MESSAGE) problems.push("body.message differs from the envelope's");
+    if (!isRecord(body.result)) problems.push("body.result is not an object");
+    for (const key of Object.keys(body)) {
+      if (!ENVELOPE_KEYS.has(key)) problems.push(`body.${key} is not in the envelope`);
+    }
+  }
+  return problems;
+}
+
+const ENVELOPE_KEYS: ReadonlySet<string> = new Set(["version", "status", "message", "result"]);
+
+/**
+ * The fields `expected` lists must be in `actual` with equal values (objects: recursively, only
+ * the listed fields; anything else: deep equality). Names each differing field, never a value.
+ */
+function partialMatch(actual: Record<string, unknown>, expected: JsonObject, at: string): string[] {
   const problems: string[] = [];
   for (const [key, want] of Object.entries(expected)) {
     const field = `${at}.${key}`;
-    const got = actual[key];
+    // Own keys only: `actual.toString` would find Object.prototype's.
+    const got = Object.hasOwn(actual, key) ? actual[key] : undefined;
     if (got === undefined) problems.push(`${field} is missing`);
     else if (isRecord(want)) {
-      if (isRecord(got)) problems.push(...compareShape(got, want, field));
+      if (isRecord(got)) problems.push(...partialMatch(got, want as JsonObject, field));
       else problems.push(`${field} is not an object`);
-    } else if (got !== want) {
-      problems.push(
-        key === "version"
-          ? `${field} differs from the target version's VERSION (${String(want)})`
-          : `${field} differs from the contract`,
-      );
-    }
-  }
-  for (const key of Object.keys(actual)) {
-    // Own keys only: `in` would find `toString` or `constructor` on Object.prototype.
-    if (!Object.hasOwn(expected, key)) problems.push(`${at}.${key} is not in the contract`);
+    } else if (!deepEqual(got, want)) problems.push(`${field} differs from the check`);
   }
   return problems;
+}
+
+/** One smoke check's trip to the function: its answer, or what went wrong on the way. */
+export interface SmokeDelivery {
+  /** `undefined` when there is no answer to check (the function failed, the reply was not JSON). */
+  readonly answer: SmokeAnswer | undefined;
+  /** Problems found on the way (e.g. "the function failed", "ran version 7, expected 8"). */
+  readonly problems: readonly string[];
+}
+
+export interface SmokeReport {
+  readonly passed: boolean;
+  /** How many checks ran (the pipeline's and the service's). */
+  readonly checked: number;
+  readonly problems: readonly string[];
+}
+
+/**
+ * Runs the pipeline's checks, then `serviceChecks`, one after another through `send`, and
+ * collects every finding. `send` may reject (the caller's transport failed): that rejects the
+ * run, for the caller to report.
+ *
+ * @example
+ * const report = await runSmokeChecks(service.smokeChecks, async (check) => ({
+ *   answer: await fetchAnswer(functionUrl, smokeHttpRequest(check)),
+ *   problems: [],
+ * }), { version: "abc123" });
+ */
+export async function runSmokeChecks(
+  serviceChecks: readonly SmokeCheck[],
+  send: (check: SmokeCheck, index: number) => Promise<SmokeDelivery>,
+  expected: SmokeExpectations,
+): Promise<SmokeReport> {
+  const checks = [...PIPELINE_SMOKE_CHECKS, ...serviceChecks];
+  const problems: string[] = [];
+  for (const [index, check] of checks.entries()) {
+    const delivery = await send(check, index);
+    problems.push(...delivery.problems.map((text) => `${check.name}: ${text}`));
+    if (delivery.answer !== undefined) {
+      problems.push(...checkSmokeAnswer(check, delivery.answer, expected));
+    }
+  }
+  return { passed: problems.length === 0, checked: checks.length, problems };
+}
+
+function deepEqual(left: unknown, right: unknown): boolean {
+  if (left === right) return true;
+  if (Array.isArray(left) && Array.isArray(right)) {
+    return (
+      left.length === right.length && left.every((item, index) => deepEqual(item, right[index]))
+    );
+  }
+  if (isRecord(left) && isRecord(right)) {
+    const keys = Object.keys(left);
+    return (
+      keys.length === Object.keys(right).length &&
+      keys.every((key) => Object.hasOwn(right, key) && deepEqual(left[key], right[key]))
+    );
+  }
+  return false;
 }
 
 function lowerCaseKeys(record: Record<string, unknown>): Record<string, unknown> {

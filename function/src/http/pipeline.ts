@@ -7,6 +7,10 @@ import { responseHeaders } from "./headers.js";
 import type { RequestLogger } from "./request-log.js";
 import type { HttpRequest, HttpResponse, RequestSummary } from "./types.js";
 
+/** The success envelope's fixed fields: `{ version, status, message, result }`. */
+export const SUCCESS_STATUS = "success";
+export const SUCCESS_MESSAGE = "Request processed successfully.";
+
 export const ROOT_METHODS: readonly string[] = Object.freeze(["GET", "HEAD", "OPTIONS", "POST"]);
 export const HEALTH_METHODS: readonly string[] = Object.freeze(["GET", "HEAD", "OPTIONS"]);
 
@@ -61,7 +65,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const { core, version, logger } = options;
   const marginMs = options.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS;
   // The success envelope's fixed part is serialised once; only `result` changes per request.
-  const successPrefix = `{"version":${JSON.stringify(version)},"status":"success","message":"Request processed successfully.","result":`;
+  const successPrefix = `{"version":${JSON.stringify(version)},"status":${JSON.stringify(SUCCESS_STATUS)},"message":${JSON.stringify(SUCCESS_MESSAGE)},"result":`;
   const healthBody = JSON.stringify({ status: "ok", version });
 
   function route(

@@ -4,10 +4,12 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { SECURITY_HEADERS } from "../../../src/http/headers.js";
 import { AppSpecError, parseAppSpecTarget } from "../../hooks/appspec.js";
 import { describeError, runLifecycleHook } from "../../hooks/lifecycle.js";
 import { evaluateAlarms } from "../../hooks/post-traffic.js";
-import { checkSmokeInvocation, SMOKE_REQUESTS } from "../../hooks/smoke.js";
+import { invocationToDelivery } from "../../hooks/pre-traffic.js";
+import { checkSmokeAnswer, PIPELINE_SMOKE_CHECKS } from "../../hooks/smoke.js";
 import { makeAppSpec } from "./support/fake-deployment.js";
 
 const YAML_APPSPEC = `version: 0.0
@@ -57,46 +59,47 @@ describe("parseAppSpecTarget", () => {
   });
 });
 
-describe("checkSmokeInvocation", () => {
-  const expected = { targetVersion: "8", version: "v-new" };
-  const health = SMOKE_REQUESTS[0];
-  if (!health) throw new Error("the smoke requests start with GET /health");
+describe("checkSmokeAnswer and invocationToDelivery", () => {
+  const expected = { version: "v-new" };
+  const health = PIPELINE_SMOKE_CHECKS[0];
+  if (!health) throw new Error("the pipeline's smoke checks start with GET /health");
+  const check = (payload: string) => {
+    const delivery = invocationToDelivery(
+      { functionError: undefined, executedVersion: "8", payload },
+      "8",
+    );
+    return [
+      ...delivery.problems,
+      ...(delivery.answer ? checkSmokeAnswer(health, delivery.answer, expected) : []),
+    ];
+  };
 
   it("finds nothing wrong in a contract-true health answer", () => {
     const payload = JSON.stringify({
       statusCode: 200,
-      headers: {
-        "Content-Type": "application/json",
-        "strict-transport-security": "max-age=31536000; includeSubDomains",
-        "x-content-type-options": "nosniff",
-        "cache-control": "no-cache, no-store, must-revalidate, proxy-revalidate",
-        pragma: "no-cache",
-        expires: "0",
-        "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
-        "x-frame-options": "DENY",
-        "referrer-policy": "no-referrer",
-        "cross-origin-resource-policy": "same-origin",
-      },
+      headers: { ...SECURITY_HEADERS, "Content-Type": "application/json" },
       body: JSON.stringify({ status: "ok", version: "v-new" }),
     });
 
-    expect(
-      checkSmokeInvocation(
-        health,
-        { functionError: undefined, executedVersion: "8", payload },
-        expected,
-      ),
-    ).toEqual([]);
+    expect(check(payload)).toEqual([]);
   });
 
   it("flags an answer from another version than the target", () => {
-    const problems = checkSmokeInvocation(
-      health,
+    const delivery = invocationToDelivery(
       { functionError: undefined, executedVersion: "7", payload: "{}" },
-      expected,
+      "8",
     );
 
-    expect(problems[0]).toBe("GET /health: ran version 7, expected 8");
+    expect(delivery.problems).toEqual(["ran version 7, expected 8"]);
+  });
+
+  it("gives nothing to check when the function failed", () => {
+    expect(
+      invocationToDelivery(
+        { functionError: "Unhandled", executedVersion: "8", payload: "{}" },
+        "8",
+      ),
+    ).toEqual({ answer: undefined, problems: ["the function failed (Unhandled)"] });
   });
 
   it.each([
@@ -109,33 +112,19 @@ describe("checkSmokeInvocation", () => {
     ["{}", "status is missing, expected 200"],
     ['{"statusCode":503}', "status 503, expected 200"],
   ])("describes the status of %s by its type, never by converting it", (payload, finding) => {
-    const problems = checkSmokeInvocation(
-      health,
-      { functionError: undefined, executedVersion: "8", payload },
-      expected,
-    );
-
-    expect(problems).toContain(`GET /health: ${finding}`);
+    expect(check(payload)).toContain(`GET /health: ${finding}`);
   });
 
-  it("flags body fields named like Object.prototype's keys as outside the contract", () => {
+  it("flags body fields named like Object.prototype's keys as outside the pipeline's contract", () => {
     const payload = JSON.stringify({
       statusCode: 200,
+      headers: SECURITY_HEADERS,
       body: JSON.stringify({ status: "ok", version: "v-new", toString: 1, constructor: 2 }),
     });
 
-    const problems = checkSmokeInvocation(
-      health,
-      { functionError: undefined, executedVersion: "8", payload },
-      expected,
-    );
-
-    expect(problems).toEqual(
-      expect.arrayContaining([
-        "GET /health: body.toString is not in the contract",
-        "GET /health: body.constructor is not in the contract",
-      ]),
-    );
+    expect(check(payload)).toEqual([
+      "GET /health: body.toString is not in the contract; body.constructor is not in the contract",
+    ]);
   });
 
   it("never throws and always finds a problem in arbitrary payloads", () => {
@@ -153,12 +142,7 @@ describe("checkSmokeInvocation", () => {
             .map((value) => JSON.stringify(value) ?? ""),
         ),
         (payload) => {
-          const problems = checkSmokeInvocation(
-            health,
-            { functionError: undefined, executedVersion: "8", payload },
-            expected,
-          );
-          expect(problems.length).toBeGreaterThan(0);
+          expect(check(payload).length).toBeGreaterThan(0);
         },
       ),
       { numRuns: 2000 },

@@ -75,15 +75,17 @@ describe("preTraffic", () => {
       },
     ]);
     const invokes = endpoint.callsOf("Invoke");
-    expect(invokes.map((call) => call.query.Qualifier)).toEqual(["8", "8", "8"]);
+    expect(invokes.map((call) => call.query.Qualifier)).toEqual(["8", "8", "8", "8"]);
+    // The pipeline's own checks, then the ones function/src/service.ts declares.
     expect(world.invokedEvents).toMatchObject([
       { version: "2.0", rawPath: "/health", requestContext: { http: { method: "GET" } } },
+      { rawPath: "/does-not-exist", requestContext: { http: { method: "GET" } } },
       {
         rawPath: "/",
         body: '{"user":"smoke-test"}',
         requestContext: { http: { method: "POST" } },
       },
-      { rawPath: "/does-not-exist", requestContext: { http: { method: "GET" } } },
+      { rawPath: "/", body: '{"user":7}', requestContext: { http: { method: "POST" } } },
     ]);
   });
 
@@ -211,7 +213,7 @@ describe("preTraffic", () => {
     expect(result.status).toBe("Failed");
     const logs = logLines.join("");
     expect(logs).toContain("header x-frame-options has the wrong value");
-    expect(logs).toContain("body.result.message differs from the contract");
+    expect(logs).toContain("body.result.message differs from the check");
     expect(logs).not.toContain("SAMEORIGIN-LEAK");
     expect(logs).not.toContain("smoke-test! All OK");
     expect(logs).not.toContain("Request processed successfully");

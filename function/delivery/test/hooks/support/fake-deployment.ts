@@ -12,7 +12,8 @@ import {
 } from "@agnostic-lambda-core/fake-aws";
 import type { Context } from "aws-lambda";
 import { createLambdaHandler, type FunctionUrlResult } from "../../../../src/adapters/lambda.js";
-import { greetingCore } from "../../../../src/core/greeting.js";
+import type { Core } from "../../../../src/core/contract.js";
+import { service } from "../../../../src/service.js";
 import lifecycleHookEvent from "../fixtures/codedeploy-lifecycle-hook.json" with { type: "json" };
 
 export const FUNCTION_NAME = "agnostic-lambda-core-dev";
@@ -115,10 +116,16 @@ const silentLogger = {
   core: () => undefined,
 };
 
-export const realHandler: VersionBehaviour = async (event, label) => {
-  const handler = createLambdaHandler(greetingCore, { version: label, logger: silentLogger });
-  return { result: await handler(event as never, makeHookContext()) };
-};
+/** A version running the real Lambda handler around `core`, built with the version's VERSION. */
+export function coreBehaviour(core: Core): VersionBehaviour {
+  return async (event, label) => {
+    const handler = createLambdaHandler(core, { version: label, logger: silentLogger });
+    return { result: await handler(event as never, makeHookContext()) };
+  };
+}
+
+/** A version running the service's own core (function/src/service.ts). */
+export const realHandler: VersionBehaviour = coreBehaviour(service.createCore({}));
 
 /** The structured result the real handler returns, as a plain object a test can alter. */
 export interface HandlerResult {
