@@ -58,6 +58,13 @@ export interface ReleaseScenario {
   readonly activeDeployments?: readonly string[];
   /** The function does not exist (stack not deployed). */
   readonly functionMissing?: boolean;
+  /**
+   * The BeforeAllowTraffic hook CodeDeploy runs on the AppSpec the release sent: when it passes,
+   * the deployment shifts as `frames` (default SUCCESS_FRAMES) say; when it fails, the
+   * deployment fails with HOOK_EXECUTION_FAILURE and rolls back, as CodeDeploy does.
+   * @default no hook runs; the frames tell the whole story
+   */
+  readonly beforeAllowTraffic?: (appSpec: string) => Promise<boolean>;
 }
 
 const HOOKS_PENDING = {
@@ -104,6 +111,26 @@ export const SUCCESS_FRAMES: readonly Frame[] = [
   },
 ];
 
+/** What CodeDeploy does when the BeforeAllowTraffic hook reports Failed: no traffic, rollback. */
+export const HOOK_FAILED_FRAMES: readonly Frame[] = [
+  {
+    status: "InProgress",
+    weight: 0,
+    events: { ...HOOKS_PENDING, BeforeAllowTraffic: "InProgress" },
+  },
+  {
+    status: "Failed",
+    weight: 0,
+    events: { ...HOOKS_PENDING, BeforeAllowTraffic: "Failed" },
+    error: {
+      code: "HOOK_EXECUTION_FAILURE",
+      message: "The deployment failed because a lifecycle hook failed.",
+    },
+    rollbackDeploymentId: "d-ROLLBACK001",
+    rollbackMessage: "Deployment d-ROLLBACK001 rolled back the alias",
+  },
+];
+
 export class FakeReleaseWorld {
   private served = 0;
   readonly createdAt = new Date(Date.now() - 1000);
@@ -117,7 +144,7 @@ export class FakeReleaseWorld {
     endpoint.reset();
     const functionName = DEV.functionName;
     const published = scenario.publishedVersions ?? ["1", "2", "3", "4", "5", "6", "7", "8"];
-    const frames = scenario.frames ?? SUCCESS_FRAMES;
+    let frames = scenario.frames ?? SUCCESS_FRAMES;
     let stoppedByAlarm: Frame | undefined;
     this.canaryAlarms = [
       ...(scenario.canaryAlarms ?? [
@@ -180,7 +207,7 @@ export class FakeReleaseWorld {
           };
         },
       )
-      .target("CodeDeploy_20141006.CreateDeployment", ({ json }) => {
+      .target("CodeDeploy_20141006.CreateDeployment", async ({ json }) => {
         if (json.applicationName !== DEV.applicationName) {
           throw new FakeAwsError(400, "ApplicationDoesNotExistException", "No application found");
         }
@@ -201,6 +228,11 @@ export class FakeReleaseWorld {
               message: `One or more alarms have been activated: ${active.map((alarm) => alarm.name).join(", ")}`,
             },
           };
+        }
+        if (scenario.beforeAllowTraffic !== undefined) {
+          const revision = json.revision as { appSpecContent?: { content?: string } } | undefined;
+          const passed = await scenario.beforeAllowTraffic(revision?.appSpecContent?.content ?? "");
+          if (!passed) frames = HOOK_FAILED_FRAMES;
         }
         return { body: { deploymentId: DEPLOYMENT_ID } };
       })
