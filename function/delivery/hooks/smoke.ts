@@ -13,7 +13,7 @@
  * and the field, never a body or header value.
  */
 import type { LambdaFunctionURLEvent } from "aws-lambda";
-import { httpRequestToFunctionUrlEvent } from "../../src/adapters/local-server.js";
+import { clientRequestToFunctionUrlEvent } from "../../src/adapters/client-request.js";
 import type { JsonObject } from "../../src/core/contract.js";
 import { SECURITY_HEADERS } from "../../src/http/headers.js";
 import { SUCCESS_MESSAGE, SUCCESS_STATUS } from "../../src/http/pipeline.js";
@@ -87,23 +87,16 @@ export function smokeCheckToEvent(
   requestId: string,
   receivedAt: Date,
 ): LambdaFunctionURLEvent {
-  const request = smokeHttpRequest(check);
-  const body = request.body === undefined ? Buffer.alloc(0) : Buffer.from(request.body, "utf8");
-  return httpRequestToFunctionUrlEvent({
-    method: request.method,
-    url: request.path,
-    headers: {
-      host: "smoke-check.lambda-url.internal",
-      "user-agent": "agnostic-lambda-core-smoke-check",
-      ...request.headers,
-    },
-    httpVersion: "1.1",
-    remoteAddress: "127.0.0.1",
-    localPort: 443,
-    body,
+  const { method, path, headers, body } = smokeHttpRequest(check);
+  return clientRequestToFunctionUrlEvent(
+    { method, target: path, headers, body },
     requestId,
     receivedAt,
-  });
+    {
+      host: "smoke-check.lambda-url.internal",
+      userAgent: "agnostic-lambda-core-smoke-check",
+    },
+  );
 }
 
 /**

@@ -3,7 +3,7 @@
  * which the Function URL event is built.
  */
 import type { LambdaFunctionURLEvent } from "aws-lambda";
-import { httpRequestToFunctionUrlEvent } from "../adapters/local-server.js";
+import { type ClientRequest, clientRequestToFunctionUrlEvent } from "../adapters/client-request.js";
 
 export const INVOKE_USAGE = `usage: npm run invoke -- <event.json>
        npm run invoke -- [--method GET|POST|...] [--path /path?query] [--body '{"user":"Ada"}'] [--header name:value]...
@@ -19,14 +19,7 @@ export class UsageError extends Error {
 }
 
 /** An HTTP request described by flags. */
-export interface InvokeRequest {
-  readonly method: string;
-  /** Path and query string, e.g. `/?debug=1`. */
-  readonly target: string;
-  /** Lower-case names. */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string | undefined;
-}
+export type InvokeRequest = ClientRequest;
 
 export type InvokeArguments =
   | { readonly kind: "help" }
@@ -122,22 +115,9 @@ export function invokeRequestToEvent(
   requestId: string,
   receivedAt: Date,
 ): LambdaFunctionURLEvent {
-  const body = request.body === undefined ? Buffer.alloc(0) : Buffer.from(request.body, "utf8");
-  return httpRequestToFunctionUrlEvent({
-    method: request.method,
-    url: request.target,
-    headers: {
-      host: "localhost",
-      "user-agent": "npm-run-invoke",
-      ...(body.length > 0 ? { "content-length": String(body.length) } : {}),
-      ...request.headers,
-    },
-    httpVersion: "1.1",
-    remoteAddress: "127.0.0.1",
-    localPort: 443,
-    body,
-    requestId,
-    receivedAt,
+  return clientRequestToFunctionUrlEvent(request, requestId, receivedAt, {
+    host: "localhost",
+    userAgent: "npm-run-invoke",
   });
 }
 

@@ -16,6 +16,11 @@ import {
   throttling,
 } from "@agnostic-lambda-core/fake-aws";
 import { parseAppSpecTarget } from "@agnostic-lambda-core/function/delivery/hooks/appspec";
+import { createPreTrafficCheck } from "@agnostic-lambda-core/function/delivery/hooks/pre-traffic";
+import { createLambdaHandler } from "@agnostic-lambda-core/function/src/adapters/lambda";
+import type { Core } from "@agnostic-lambda-core/function/src/core/contract";
+import { ValidationError } from "@agnostic-lambda-core/function/src/core/errors";
+import { defineService } from "@agnostic-lambda-core/function/src/service-definition";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli";
 import {
@@ -499,6 +504,96 @@ describe("the release entry point", () => {
       type: "deployment",
       stage: "dev",
       status: "succeeded",
+    });
+  });
+});
+
+describe("npm run release of a custom service", () => {
+  // The fake CodeDeploy runs the BeforeAllowTraffic hook's real check (the smoke-check runner
+  // with the service's own checks) on the AppSpec the release sent, against the target
+  // version's real Lambda handler; the hook's verdict decides, as in AWS, whether the traffic
+  // shifts or the deployment rolls back.
+  /** A custom async core: looks a price up through its port before answering. */
+  function priceCore(priceOf: (sku: string) => Promise<number>): Core {
+    return async (payload) => {
+      if (typeof payload.sku !== "string") {
+        throw new ValidationError("sku", '"sku" must be a string');
+      }
+      return { sku: payload.sku, priceCents: await priceOf(payload.sku) };
+    };
+  }
+
+  /** The service a user declares in function/src/service.ts instead of the greeting. */
+  const priceService = defineService({
+    createCore: () => priceCore(async () => 1250),
+    smokeChecks: [
+      {
+        name: "POST / prices the smoke SKU",
+        request: { method: "POST", path: "/", body: { sku: "smoke-sku" } },
+        expect: {
+          status: 200,
+          body: { result: { sku: "smoke-sku" } },
+          satisfies: (body) => {
+            const price = (body.result as { priceCents?: unknown }).priceCents;
+            return typeof price === "number" && price > 0
+              ? undefined
+              : "result.priceCents is not positive";
+          },
+        },
+      },
+    ],
+  });
+
+  /** What the pre-traffic hook does in AWS, with the version answering through `core`. */
+  function preTrafficHook(core: Core) {
+    const handler = createLambdaHandler(core, {
+      version: "v-new",
+      logger: { request: () => undefined, unexpectedError: () => undefined, core: () => undefined },
+    });
+    return async (appSpec: string): Promise<boolean> => {
+      const check = createPreTrafficCheck(
+        {
+          deploymentAppSpec: async () => appSpec,
+          versionLabel: async () => "v-new",
+          invoke: async (_functionName, version, event) => ({
+            functionError: undefined,
+            executedVersion: version,
+            payload: JSON.stringify(
+              await handler(
+                event as never,
+                {
+                  awsRequestId: "smoke",
+                  getRemainingTimeInMillis: () => 10_000,
+                } as never,
+              ),
+            ),
+          }),
+        },
+        priceService.smokeChecks,
+      );
+      const outcome = await check(DEPLOYMENT_ID, new AbortController().signal);
+      return outcome.passed;
+    };
+  }
+
+  it("releases the version that passes the service's own smoke checks", async () => {
+    const { exitCode, stdout } = await release(["--stage", "dev", "--json"], {
+      beforeAllowTraffic: preTrafficHook(priceService.createCore({})),
+    });
+
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ status: "succeeded", deploymentId: DEPLOYMENT_ID });
+  });
+
+  it("rolls back the version whose answers fail the service's smoke checks", async () => {
+    const { exitCode, stdout } = await release(["--stage", "dev", "--json"], {
+      beforeAllowTraffic: preTrafficHook(priceCore(async () => 0)),
+    });
+
+    expect(exitCode).toBe(1);
+    expect(JSON.parse(stdout)).toMatchObject({
+      status: "rolled_back",
+      deploymentId: DEPLOYMENT_ID,
     });
   });
 });
