@@ -19,6 +19,9 @@ import { policyDocument } from "./policy-document";
 /** `image_config.command` of the recorder: function/dist/recorder.mjs, export `handler`. */
 export const RECORDER_COMMAND = "recorder.handler";
 
+/** The recorder's application log level, the same in every stage (see the construct). */
+export const RECORDER_LOG_LEVEL = "INFO";
+
 /**
  * The idempotency table's hash key and TTL attribute, as function/delivery/recorder/claims.ts writes
  * them (the function bundle cannot import the stacks, so the two are kept equal by tests).
@@ -89,7 +92,9 @@ export class DoraRecorder extends Construct {
       memoryMb: props.memoryMb ?? 256,
       timeoutSeconds: props.timeoutSeconds ?? 30,
       logRetentionDays: config.dora.recordRetentionDays,
-      logLevel: config.function.logLevel,
+      // Fixed, whatever the stage's level: the records are plain JSON lines without a level,
+      // which Lambda treats as INFO, so a stage at WARN or ERROR would drop every record.
+      logLevel: RECORDER_LOG_LEVEL,
       environment: {
         STAGE: config.stage,
         DORA_METRICS_NAMESPACE: PROJECT.metricsNamespace,

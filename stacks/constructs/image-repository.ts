@@ -17,17 +17,98 @@ export interface ImageRepositoryProps {
   /** Days after which an untagged image (a superseded build layer set) is deleted. @default 7 */
   readonly untaggedExpiryDays?: number;
   /**
-   * Tagged images kept; older ones are deleted. Keep it well above the number of releases
-   * between a prod deploy and its possible rollback. @default 100
+   * Days after which a tagged image that was never released (no `release-` tag) is deleted.
+   * @default 30
    */
-  readonly taggedImagesKept?: number;
+  readonly unreleasedExpiryDays?: number;
+  /**
+   * Released images kept. ECR's lifecycle can only expire, so the rule that protects released
+   * images from the other rules needs a count; it is set far above any real backlog (a stage is
+   * never thousands of releases behind) and below ECR's 20,000 images per repository quota.
+   * @default 9999
+   */
+  readonly releasedImagesKept?: number;
+}
+
+/**
+ * The tag that marks an image as released: the release workflow pushes it with the image
+ * (`release-<commit>`), and the lifecycle never expires an image carrying one (short of
+ * `releasedImagesKept` newer releases), so any stage can still run it or roll back to it.
+ */
+export const RELEASE_TAG_PREFIX = "release-";
+
+/** `release-<tag>`: the release tag of the image pushed as `<tag>`. */
+export function releaseTag(imageTag: string): string {
+  return `${RELEASE_TAG_PREFIX}${imageTag}`;
+}
+
+/** One rule of an ECR lifecycle policy, as ECR reads it. */
+export interface LifecycleRule {
+  readonly rulePriority: number;
+  readonly description: string;
+  readonly selection: {
+    readonly tagStatus: "tagged" | "untagged" | "any";
+    readonly tagPatternList?: readonly string[];
+    readonly countType: "imageCountMoreThan" | "sinceImagePushed";
+    readonly countUnit?: "days";
+    readonly countNumber: number;
+  };
+  readonly action: { readonly type: "expire" };
+}
+
+/**
+ * The repository's lifecycle rules. ECR lets a rule expire only images that no higher-priority
+ * rule's tag selection matches, so rule 1 (released images, kept by count) shields every image
+ * carrying a `release-` tag from the rules below it, whatever other tags it has.
+ */
+export function imageLifecycleRules(props: ImageRepositoryProps): LifecycleRule[] {
+  const untaggedDays = props.untaggedExpiryDays ?? 7;
+  const unreleasedDays = props.unreleasedExpiryDays ?? 30;
+  const releasedKept = props.releasedImagesKept ?? 9999;
+  return [
+    {
+      rulePriority: 1,
+      description: `Keep released images (tag ${RELEASE_TAG_PREFIX}*): the newest ${releasedKept}`,
+      selection: {
+        tagStatus: "tagged",
+        tagPatternList: [`${RELEASE_TAG_PREFIX}*`],
+        countType: "imageCountMoreThan",
+        countNumber: releasedKept,
+      },
+      action: { type: "expire" },
+    },
+    {
+      rulePriority: 2,
+      description: `Expire untagged images after ${untaggedDays} days`,
+      selection: {
+        tagStatus: "untagged",
+        countType: "sinceImagePushed",
+        countUnit: "days",
+        countNumber: untaggedDays,
+      },
+      action: { type: "expire" },
+    },
+    {
+      rulePriority: 3,
+      description: `Expire never-released tagged images after ${unreleasedDays} days`,
+      selection: {
+        tagStatus: "tagged",
+        tagPatternList: ["*"],
+        countType: "sinceImagePushed",
+        countUnit: "days",
+        countNumber: unreleasedDays,
+      },
+      action: { type: "expire" },
+    },
+  ];
 }
 
 const PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
 
 /**
  * The ECR repository shared by every stage, so one immutable image is promoted
- * dev → test → prod: tags cannot be overwritten, every push is scanned, old images expire.
+ * dev → test → prod: tags cannot be overwritten, every push is scanned, untagged and
+ * never-released images expire, released ones stay (see {@link imageLifecycleRules}).
  */
 export class ImageRepository extends Construct {
   readonly repository: EcrRepository;
@@ -44,32 +125,7 @@ export class ImageRepository extends Construct {
 
     new EcrLifecyclePolicy(this, "lifecycle", {
       repository: this.repository.name,
-      policy: JSON.stringify({
-        rules: [
-          {
-            rulePriority: 1,
-            description: `Expire untagged images after ${props.untaggedExpiryDays ?? 7} days`,
-            selection: {
-              tagStatus: "untagged",
-              countType: "sinceImagePushed",
-              countUnit: "days",
-              countNumber: props.untaggedExpiryDays ?? 7,
-            },
-            action: { type: "expire" },
-          },
-          {
-            rulePriority: 2,
-            description: `Keep the last ${props.taggedImagesKept ?? 100} tagged images`,
-            selection: {
-              tagStatus: "tagged",
-              tagPatternList: ["*"],
-              countType: "imageCountMoreThan",
-              countNumber: props.taggedImagesKept ?? 100,
-            },
-            action: { type: "expire" },
-          },
-        ],
-      }),
+      policy: JSON.stringify({ rules: imageLifecycleRules(props) }),
     });
 
     const accounts = uniqueAccounts(props.pullingAccounts ?? []);

@@ -365,14 +365,19 @@ export class ProgressiveDelivery extends Construct {
             "lambda:UpdateAlias",
             "lambda:GetProvisionedConcurrencyConfig",
           ],
-          Resource: [functionArn, `${functionArn}:${names.aliasName}`],
+          // `:*` as well: CodeDeploy qualifies these calls with the alias or a version number
+          // (GetProvisionedConcurrencyConfig on the target version), as AWS's managed policy allows.
+          Resource: [functionArn, `${functionArn}:*`],
         },
         {
           Sid: "InvokeDeploymentHooks",
           Effect: "Allow",
           Action: "lambda:InvokeFunction",
-          // Unqualified only: the hooks have no versions or aliases to invoke.
-          Resource: [names.preTrafficHookName, names.postTrafficHookName].map(hookArn),
+          // The hooks publish no versions, but an AppSpec may name one (`<hook>:<qualifier>`).
+          Resource: [names.preTrafficHookName, names.postTrafficHookName].flatMap((name) => [
+            hookArn(name),
+            `${hookArn(name)}:*`,
+          ]),
         },
         {
           Sid: "WatchCanaryAlarms",
@@ -458,8 +463,8 @@ export class ProgressiveDelivery extends Construct {
           Sid: "InvokeHookFailureReporter",
           Effect: "Allow",
           Action: "lambda:InvokeFunction",
-          // Unqualified: the reporter, like the hooks, has no versions or aliases.
-          Resource: reporterArn,
+          // The reporter publishes no versions; `:*` covers a qualified destination all the same.
+          Resource: [reporterArn, `${reporterArn}:*`],
         },
       ]),
     });

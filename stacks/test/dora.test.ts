@@ -25,6 +25,7 @@ import {
   IDEMPOTENCY_EXPIRY_ATTRIBUTE,
   IDEMPOTENCY_KEY_ATTRIBUTE,
   RECORDER_COMMAND,
+  RECORDER_LOG_LEVEL,
 } from "../constructs/dora-recorder";
 import { deliveryNames } from "../names";
 import {
@@ -66,6 +67,12 @@ describe.each(STAGE_NAMES)("the DORA recorder of the %s stage", (stage) => {
           VERSION: TEST_IMAGE_TAG,
         },
       },
+    });
+  });
+
+  it(`logs at INFO whatever the stage's level (${config.function.logLevel}), so no record is dropped`, () => {
+    expect(resourceAt(synth, fn, "dora-recorder/function").logging_config).toMatchObject({
+      application_log_level: RECORDER_LOG_LEVEL,
     });
   });
 
@@ -173,6 +180,25 @@ describe.each(STAGE_NAMES)("the DORA recorder of the %s stage", (stage) => {
       source_arn: referenceTo(synth, ruleType, `dora-recorder/${rulePath}`, "arn"),
     });
   });
+});
+
+describe("the recorder's log level", () => {
+  it.each(["WARN", "ERROR"] as const)(
+    "stays INFO in a stage whose functions log at %s, while the service follows the stage",
+    (logLevel) => {
+      const synth = synthStageStack(makeStageConfig("test", { function: { logLevel } }));
+      const level = (path: string) =>
+        (
+          resourceAt(synth, LambdaFunction.tfResourceType, path).logging_config as {
+            application_log_level: string;
+          }
+        ).application_log_level;
+
+      expect(RECORDER_LOG_LEVEL).toBe("INFO");
+      expect(level("dora-recorder/function")).toBe("INFO");
+      expect(level("service/function")).toBe(logLevel);
+    },
+  );
 });
 
 describe("the recorder's handler", () => {

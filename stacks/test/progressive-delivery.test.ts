@@ -197,11 +197,16 @@ describe.each(STAGE_NAMES)("progressive delivery in the %s stack", (stage) => {
     expect(policy.Statement).toEqual([
       expect.objectContaining({
         Action: ["lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"],
-        Resource: [lambdaArn(names.functionName), `${lambdaArn(names.functionName)}:live`],
+        Resource: [lambdaArn(names.functionName), `${lambdaArn(names.functionName)}:*`],
       }),
       expect.objectContaining({
         Action: "lambda:InvokeFunction",
-        Resource: [lambdaArn(names.preTrafficHookName), lambdaArn(names.postTrafficHookName)],
+        Resource: [
+          lambdaArn(names.preTrafficHookName),
+          `${lambdaArn(names.preTrafficHookName)}:*`,
+          lambdaArn(names.postTrafficHookName),
+          `${lambdaArn(names.postTrafficHookName)}:*`,
+        ],
       }),
       expect.objectContaining({
         Action: "cloudwatch:DescribeAlarms",
@@ -362,7 +367,7 @@ describe.each(STAGE_NAMES)("progressive delivery in the %s stack", (stage) => {
         expect.objectContaining({
           Effect: "Allow",
           Action: "lambda:InvokeFunction",
-          Resource: reporterArn,
+          Resource: [reporterArn, `${reporterArn}:*`],
         }),
       ]);
       expect(policy.Statement[0]).not.toHaveProperty("Condition");

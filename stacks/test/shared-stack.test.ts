@@ -8,7 +8,8 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { crossAccountPullStatements } from "../constructs/image-repository";
+import { PROJECT } from "../config";
+import { crossAccountPullStatements, imageLifecycleRules } from "../constructs/image-repository";
 import { parsePolicy, resourceAt, synthSharedStack } from "./support/synth";
 
 describe("the shared stack", () => {
@@ -24,29 +25,12 @@ describe("the shared stack", () => {
     ).toBe(true);
   });
 
-  it("expires untagged images and keeps a bounded number of tagged ones", () => {
+  it("puts the lifecycle rules of imageLifecycleRules on the repository", () => {
     const lifecycle = resourceAt(synth, EcrLifecyclePolicy.tfResourceType, "image/lifecycle");
-    const rules = JSON.parse(String(lifecycle.policy)).rules;
 
-    expect(rules).toEqual([
-      expect.objectContaining({
-        rulePriority: 1,
-        selection: expect.objectContaining({
-          tagStatus: "untagged",
-          countType: "sinceImagePushed",
-          countNumber: 7,
-        }),
-        action: { type: "expire" },
-      }),
-      expect.objectContaining({
-        rulePriority: 2,
-        selection: expect.objectContaining({
-          tagStatus: "tagged",
-          countType: "imageCountMoreThan",
-        }),
-        action: { type: "expire" },
-      }),
-    ]);
+    expect(JSON.parse(String(lifecycle.policy))).toEqual({
+      rules: imageLifecycleRules({ repositoryName: PROJECT.ecrRepositoryName }),
+    });
   });
 
   it("lets every stage account and its Lambda functions pull the image", () => {
