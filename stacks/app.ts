@@ -1,5 +1,9 @@
 import { App } from "cdktf";
-import { BootstrapStack, stagesNeedingBootstrap } from "./bootstrap-stack";
+import {
+  BootstrapStack,
+  stagesCreatingOidcProvider,
+  stagesNeedingBootstrap,
+} from "./bootstrap-stack";
 import {
   getStageConfig,
   PROJECT,
@@ -68,9 +72,14 @@ export function buildApp(options: BuildAppOptions = {}): App {
     bootstrap: env.SHARED_STATE_BOOTSTRAP === "1" || env.SHARED_STATE_BOOTSTRAP === "true",
   });
   guard(shared, { accountId: PROJECT.shared.account.id });
-  // The GitHub OIDC provider for every stage account other than the shared one.
+  // The CI roles and boundary of every stage outside the shared account (and its account's
+  // GitHub OIDC provider, once per account).
+  const providerStages = new Set(stagesCreatingOidcProvider(allConfigs).map((c) => c.stage));
   for (const config of stagesNeedingBootstrap(allConfigs)) {
-    const bootstrap = new BootstrapStack(app, `bootstrap-${config.stage}`, { config });
+    const bootstrap = new BootstrapStack(app, `bootstrap-${config.stage}`, {
+      config,
+      createOidcProvider: providerStages.has(config.stage),
+    });
     guard(bootstrap, { accountId: config.account.id });
   }
   for (const config of configs) {

@@ -4,6 +4,15 @@
  * same names from the same config: no Terraform outputs or live lookups are needed to release.
  */
 import { resourceName, type StageConfig } from "./config";
+import { permissionsBoundaryArn } from "./constructs/permissions-boundary";
+
+/**
+ * The permissions boundary every role of the stage carries (created with the CI roles by the
+ * bootstrap stack; the deploy role can create or change a role only with it).
+ */
+export function stagePermissionsBoundaryArn(config: StageConfig): string {
+  return permissionsBoundaryArn(config.account.id, resourceName(config));
+}
 
 /** The alias all traffic goes through; CodeDeploy shifts its weights between versions. */
 export const LIVE_ALIAS = "live";

@@ -1,10 +1,15 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { bootstrapStateKey, stagesNeedingBootstrap } from "./bootstrap-stack";
+import {
+  bootstrapStateKey,
+  ciRolesPropsFor,
+  ciRolesStackName,
+  stagesNeedingBootstrap,
+} from "./bootstrap-stack";
 import { PROJECT, resourceName, type StageConfig } from "./config";
 import { CiBuildRole } from "./constructs/ci-build-role";
-import { ciRoleNamePattern, deployRoleName } from "./constructs/ci-roles";
+import { CiRoles, ciRoleNamePattern, deployRoleName } from "./constructs/ci-roles";
 import { GithubOidcProvider } from "./constructs/github-oidc-provider";
 import { ImageRepository } from "./constructs/image-repository";
 import { StateBucket } from "./constructs/state-bucket";
@@ -23,8 +28,10 @@ export interface SharedStackProps {
 
 /**
  * Resources every stage shares, in the shared account: the Terraform state bucket and the ECR
- * repository the image is promoted through. Stage stacks never reference this stack's resources
- * (they build the names from config), so each stage plans on its own.
+ * repository the image is promoted through; and the bootstrap of the shared account itself: the
+ * GitHub OIDC provider, the build role, and the CI roles and permissions boundary of every stage
+ * hosted in this account. Applied by an administrator, never by CI. Stage stacks never reference
+ * this stack's resources (they build the names from config), so each stage plans on its own.
  */
 export class SharedStack extends TerraformStack {
   readonly provider: AwsProvider;
@@ -32,6 +39,8 @@ export class SharedStack extends TerraformStack {
   readonly imageRepository: ImageRepository;
   readonly githubOidcProvider: GithubOidcProvider;
   readonly buildRole: CiBuildRole;
+  /** The CI roles and boundary of each stage hosted in the shared account, by stage. */
+  readonly ciRoles: Readonly<Record<string, CiRoles>>;
 
   constructor(scope: Construct, id: string, props: SharedStackProps) {
     super(scope, id);
@@ -91,6 +100,21 @@ export class SharedStack extends TerraformStack {
       githubRepository: PROJECT.githubRepository,
       projectName: PROJECT.name,
     });
+
+    this.ciRoles = Object.fromEntries(
+      props.stages
+        .filter((config) => ciRolesStackName(config, account.id) === "shared")
+        .map((config) => {
+          const roles = new CiRoles(this, `ci-roles-${config.stage}`, ciRolesPropsFor(config));
+          new TerraformOutput(this, `ci_plan_role_arn_${config.stage}`, {
+            value: roles.planRole.arn,
+          });
+          new TerraformOutput(this, `ci_deploy_role_arn_${config.stage}`, {
+            value: roles.deployRole.arn,
+          });
+          return [config.stage, roles];
+        }),
+    );
 
     new TerraformOutput(this, "state_bucket", { value: this.stateBucket.bucket.bucket });
     new TerraformOutput(this, "ecr_repository_url", {

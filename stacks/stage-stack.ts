@@ -4,19 +4,18 @@ import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import {
   architectureOf,
-  doraRecorderNames,
   type ImageSelection,
   PROJECT,
   resourceName,
   type StageConfig,
 } from "./config";
-import { CiRoles } from "./constructs/ci-roles";
+import { ciRoleArns } from "./constructs/ci-roles";
 import { ContainerFunction } from "./constructs/container-function";
 import { DoraDashboard } from "./constructs/dora-dashboard";
 import { DoraRecorder } from "./constructs/dora-recorder";
 import { ProgressiveDelivery } from "./constructs/progressive-delivery";
 import { ServiceAlarms } from "./constructs/service-alarms";
-import { LIVE_ALIAS } from "./names";
+import { LIVE_ALIAS, stagePermissionsBoundaryArn } from "./names";
 
 /** The provider constraint: the bindings are for 5.99; the offline mirror holds 5.100. */
 export const AWS_PROVIDER_VERSION = "~> 5.99";
@@ -44,8 +43,6 @@ export class StageStack extends TerraformStack {
   readonly alarms: ServiceAlarms;
   /** CodeDeploy releases of the `live` alias: canary alarms, hooks and automatic rollback. */
   readonly delivery: ProgressiveDelivery;
-  /** The GitHub Actions roles of this stage (plan for pull requests, deploy for its environment). */
-  readonly ciRoles: CiRoles;
   /** DORA records and metrics from this stage's deployments and alarms (EventBridge → Lambda). */
   readonly doraRecorder: DoraRecorder;
   /** The four DORA metrics next to the service's health. */
@@ -88,6 +85,7 @@ export class StageStack extends TerraformStack {
       reservedConcurrency: config.function.reservedConcurrency,
       logRetentionDays: config.function.logRetentionDays,
       logLevel: config.function.logLevel,
+      permissionsBoundary: stagePermissionsBoundaryArn(config),
       alias: { name: aliasName, url: config.function.url },
     });
     const { alias, functionUrl } = this.service;
@@ -105,6 +103,8 @@ export class StageStack extends TerraformStack {
       accountId: config.account.id,
       region: config.account.region,
       emails: config.notifications.emails,
+      // Created by the bootstrap stack (shared or bootstrap-<stage>), never by this one.
+      ciRoles: ciRoleArns(config.account.id, functionName),
     });
 
     this.delivery = new ProgressiveDelivery(this, "delivery", {
@@ -128,24 +128,6 @@ export class StageStack extends TerraformStack {
       ),
     });
 
-    // The OIDC provider they trust comes from a bootstrap stack (shared or bootstrap-<stage>).
-    this.ciRoles = new CiRoles(this, "ci-roles", {
-      stage: config.stage,
-      accountId: config.account.id,
-      region: config.account.region,
-      githubRepository: config.ci.githubRepository,
-      githubEnvironment: config.ci.githubEnvironment,
-      resourcePrefix: resourceName(config),
-      state: config.state,
-      imageRepository: {
-        accountId: PROJECT.shared.account.id,
-        region: PROJECT.shared.account.region,
-        name: PROJECT.ecrRepositoryName,
-      },
-      projectTag: PROJECT.name,
-      doraRecordLogGroupName: doraRecorderNames(config).logGroupName,
-    });
-
     new TerraformOutput(this, "function_name", { value: this.service.lambda.functionName });
     new TerraformOutput(this, "function_arn", { value: this.service.lambda.arn });
     new TerraformOutput(this, "alias_arn", { value: alias.arn });
@@ -154,7 +136,5 @@ export class StageStack extends TerraformStack {
     new TerraformOutput(this, "ecr_repository_url", { value: image.repositoryUrl });
     new TerraformOutput(this, "image_uri", { value: image.uri });
     new TerraformOutput(this, "alarm_topic_arn", { value: this.alarms.topic.arn });
-    new TerraformOutput(this, "ci_plan_role_arn", { value: this.ciRoles.planRole.arn });
-    new TerraformOutput(this, "ci_deploy_role_arn", { value: this.ciRoles.deployRole.arn });
   }
 }

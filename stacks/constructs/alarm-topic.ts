@@ -4,6 +4,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Construct } from "constructs";
+import { type CiRoleArns, ciKeyPolicyStatements } from "./ci-roles";
 import { accountRootArn, policyDocument } from "./policy-document";
 
 export interface AlarmTopicProps {
@@ -16,6 +17,13 @@ export interface AlarmTopicProps {
    * @default no subscription
    */
   readonly emails?: readonly string[];
+  /**
+   * The stage's CI roles: the key policy names them, so the plan role reads the key and the deploy
+   * role manages and uses it from the first call after CreateKey, with no tag condition to wait
+   * for. They must exist before the key (the bootstrap stack creates them).
+   * @default none: only the account's IAM policies (through the account statement)
+   */
+  readonly ciRoles?: CiRoleArns;
   /** @default 30 (the longest waiting period, so a mistaken destroy can be cancelled) */
   readonly keyDeletionWindowDays?: number;
 }
@@ -45,8 +53,8 @@ export class AlarmTopic extends Construct {
         {
           // Without this statement nobody, not even the account's administrators, could manage
           // the key: the key policy is the root of KMS permissions, and an IAM policy can only
-          // grant what it allows. So every kms action the CI roles use on the key (ci-roles.ts)
-          // must be listed here. The list replaces AWS's default "kms:*" (guardrail ALC004);
+          // grant what it allows. The CI roles get theirs below, by name. The list replaces AWS's
+          // default "kms:*" (guardrail ALC004);
           // kms:PutKeyPolicy must stay, or AWS's lockout safety check refuses the policy.
           // Left out: grants, signing/MAC, imported key material, replication.
           Sid: "AccountAdministersKey",
@@ -76,6 +84,7 @@ export class AlarmTopic extends Construct {
           // In a key policy "*" means "this key": it cannot name any other.
           Resource: "*",
         },
+        ...(props.ciRoles ? ciKeyPolicyStatements(props.ciRoles) : []),
         {
           Sid: "CloudWatchAlarmsEncryptNotifications",
           Effect: "Allow",

@@ -1,3 +1,4 @@
+import type { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
@@ -6,6 +7,7 @@ import {
   GITHUB_OIDC_HOST,
   githubOidcProviderArn,
 } from "./github-oidc-provider";
+import { permissionsBoundaryArn, StagePermissionsBoundary } from "./permissions-boundary";
 import { type PolicyStatement, policyDocument } from "./policy-document";
 
 /** Which GitHub Actions runs may assume a role: the OIDC `sub` claim. */
@@ -89,7 +91,7 @@ export const CI_ACCOUNT_WIDE_ACTIONS: Readonly<Record<string, string>> = {
 };
 
 export interface CiRolesProps {
-  /** Stage these roles act on; also the `stage` tag their KMS conditions require. */
+  /** Stage these roles act on; also the `stage` tag a key the deploy role creates must carry. */
   readonly stage: string;
   readonly accountId: string;
   readonly region: string;
@@ -107,7 +109,7 @@ export interface CiRolesProps {
     readonly region: string;
     readonly name: string;
   };
-  /** Value of the `project` tag (KMS keys are matched by tags, since their ARNs carry no name). */
+  /** Value of the `project` tag a key the deploy role creates must carry. */
   readonly projectTag: string;
   /**
    * Log group the DORA recorder writes its records to (`doraRecorderNames(config).logGroupName`):
@@ -175,29 +177,34 @@ const IAM_ROLE_READ = [
   "iam:ListRoleTags",
   "iam:ListInstanceProfilesForRole",
 ];
+/**
+ * Role changes that can grant permissions: allowed only when the role's permissions boundary is
+ * (or becomes) the stage's (the `iam:PermissionsBoundary` condition key of each action).
+ */
+const IAM_ROLE_GRANT = ["iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"];
+/** Role changes that grant nothing new to the role (its boundary caps it anyway). */
 const IAM_ROLE_WRITE = [
-  "iam:CreateRole",
   "iam:DeleteRole",
   "iam:UpdateRole",
   "iam:UpdateRoleDescription",
   "iam:UpdateAssumeRolePolicy",
-  "iam:PutRolePolicy",
   "iam:DeleteRolePolicy",
-  "iam:DetachRolePolicy",
   "iam:TagRole",
   "iam:UntagRole",
 ];
-const IAM_POLICY_READ = ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"];
-const IAM_POLICY_WRITE = [
-  "iam:CreatePolicy",
-  "iam:DeletePolicy",
+/** What nobody but an administrator may do to the boundary policy: edit, replace or delete it. */
+const BOUNDARY_POLICY_CHANGES = [
   "iam:CreatePolicyVersion",
   "iam:DeletePolicyVersion",
+  "iam:SetDefaultPolicyVersion",
+  "iam:DeletePolicy",
   "iam:TagPolicy",
   "iam:UntagPolicy",
 ];
 /** What the deploy role may never do to the CI roles: otherwise it could grant itself anything. */
 const CI_ROLE_ESCALATION = [
+  "iam:CreateRole",
+  "iam:PassRole",
   "iam:UpdateAssumeRolePolicy",
   "iam:PutRolePolicy",
   "iam:DeleteRolePolicy",
@@ -226,19 +233,25 @@ const SNS_WRITE = [
   // The release workflow publishes each run's outcome to the stage's topic.
   "sns:Publish",
 ];
-const KMS_KEY_READ = [
+/**
+ * What the plan role reads of the stage's KMS keys, and the deploy role does to them. Granted in
+ * each key's own policy, naming the role (see {@link ciKeyPolicyStatements}), not here: an
+ * `aws:ResourceTag` condition can lag minutes behind a new key or a tag change.
+ */
+export const KMS_KEY_READ = [
   "kms:DescribeKey",
   "kms:GetKeyPolicy",
   "kms:GetKeyRotationStatus",
   "kms:ListResourceTags",
 ];
-const KMS_KEY_WRITE = [
+export const KMS_KEY_WRITE = [
   "kms:PutKeyPolicy",
   "kms:EnableKeyRotation",
   "kms:DisableKeyRotation",
   "kms:UpdateKeyDescription",
   "kms:ScheduleKeyDeletion",
   "kms:CancelKeyDeletion",
+  "kms:TagResource",
   "kms:UntagResource",
   "kms:CreateAlias",
   "kms:DeleteAlias",
@@ -328,7 +341,6 @@ export function stageResourceArns(props: CiRolesProps) {
     ]),
     roles: named(`arn:aws:iam::${account}:role/`),
     ciRoles: [`arn:aws:iam::${account}:role/${ciRoleNamePattern(prefix)}`],
-    policies: [`arn:aws:iam::${account}:policy/${prefix}-*`],
     topics: named(`arn:aws:sns:${region}:${account}:`),
     kmsAliases: [`arn:aws:kms:${region}:${account}:alias/${prefix}-*`],
     kmsKeys: [`arn:aws:kms:${region}:${account}:key/*`],
@@ -355,24 +367,40 @@ export function stageResourceArns(props: CiRolesProps) {
   };
 }
 
-function stateStatements(props: CiRolesProps, writeState: boolean): PolicyStatement[] {
+/**
+ * The stage's state, by role. Both roles list and read their own state object. Only the deploy
+ * role writes it and takes the native S3 lock (`<key>.tflock`, use_lockfile): applies hold the
+ * lock, pull-request plans run with `-lock=false` and never write or delete anything.
+ */
+function stateStatements(props: CiRolesProps, role: "plan" | "deploy"): PolicyStatement[] {
   const bucketArn = `arn:aws:s3:::${props.state.bucket}`;
+  const listOwnKey: PolicyStatement = {
+    Sid: "ListOwnStateKey",
+    Effect: "Allow",
+    Action: "s3:ListBucket",
+    Resource: bucketArn,
+    Condition: { StringEquals: { "s3:prefix": props.state.key } },
+  };
+  if (role === "plan") {
+    return [
+      listOwnKey,
+      {
+        Sid: "ReadOwnState",
+        Effect: "Allow",
+        Action: "s3:GetObject",
+        Resource: `${bucketArn}/${props.state.key}`,
+      },
+    ];
+  }
   return [
+    listOwnKey,
     {
-      Sid: "ListOwnStateKey",
+      Sid: "ReadWriteOwnState",
       Effect: "Allow",
-      Action: "s3:ListBucket",
-      Resource: bucketArn,
-      Condition: { StringEquals: { "s3:prefix": props.state.key } },
-    },
-    {
-      Sid: writeState ? "ReadWriteOwnState" : "ReadOwnState",
-      Effect: "Allow",
-      Action: writeState ? ["s3:GetObject", "s3:PutObject"] : "s3:GetObject",
+      Action: ["s3:GetObject", "s3:PutObject"],
       Resource: `${bucketArn}/${props.state.key}`,
     },
     {
-      // Native S3 locking (use_lockfile): plan and apply both take the lock.
       Sid: "OwnStateLock",
       Effect: "Allow",
       Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
@@ -381,19 +409,16 @@ function stateStatements(props: CiRolesProps, writeState: boolean): PolicyStatem
   ];
 }
 
-/** Statements of the plan role: read this stage's resources and state, take the state lock. */
-export function planPolicyStatements(props: CiRolesProps): PolicyStatement[] {
+/** What the plan role reads besides the state: every resource of the stage, nothing else. */
+function readStatements(props: CiRolesProps): PolicyStatement[] {
   const arns = stageResourceArns(props);
-  const stageTag = stageTagCondition(props, "aws:ResourceTag");
   return [
-    ...stateStatements(props, false),
     { Sid: "WhoAmI", Effect: "Allow", Action: "sts:GetCallerIdentity", Resource: "*" },
     { Sid: "ReadFunctions", Effect: "Allow", Action: LAMBDA_READ, Resource: arns.lambda },
     // DescribeLogGroups has no resource type: AWS only matches it on "*".
     { Sid: "FindLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" },
     { Sid: "ReadLogGroups", Effect: "Allow", Action: LOGS_READ, Resource: arns.logGroups },
     { Sid: "ReadRoles", Effect: "Allow", Action: IAM_ROLE_READ, Resource: arns.roles },
-    { Sid: "ReadPolicies", Effect: "Allow", Action: IAM_POLICY_READ, Resource: arns.policies },
     { Sid: "ReadTopics", Effect: "Allow", Action: SNS_READ, Resource: arns.topics },
     {
       // Subscription actions have no resource type (a subscription ARN is not matched): "*".
@@ -402,14 +427,8 @@ export function planPolicyStatements(props: CiRolesProps): PolicyStatement[] {
       Action: "sns:GetSubscriptionAttributes",
       Resource: "*",
     },
+    // The keys themselves are read through their key policies (ciKeyPolicyStatements).
     { Sid: "ListKeyAliases", Effect: "Allow", Action: "kms:ListAliases", Resource: "*" },
-    {
-      Sid: "ReadStageKeys",
-      Effect: "Allow",
-      Action: KMS_KEY_READ,
-      Resource: arns.kmsKeys,
-      Condition: stageTag,
-    },
     { Sid: "ReadAlarms", Effect: "Allow", Action: CLOUDWATCH_READ, Resource: arns.alarms },
     {
       Sid: "ReadDashboards",
@@ -428,6 +447,11 @@ export function planPolicyStatements(props: CiRolesProps): PolicyStatement[] {
   ];
 }
 
+/** Statements of the plan role: read this stage's resources and its state; write nothing. */
+export function planPolicyStatements(props: CiRolesProps): PolicyStatement[] {
+  return [...stateStatements(props, "plan"), ...readStatements(props)];
+}
+
 function stageTagCondition(
   props: CiRolesProps,
   key: "aws:ResourceTag" | "aws:RequestTag",
@@ -437,43 +461,60 @@ function stageTagCondition(
 
 /**
  * Statements of the deploy role: everything the plan role reads, plus apply and release of this
- * stage's resources (by name, or for KMS keys by the stage tag), pulling the shared image, and
- * publishing to the stage's topic. The CI roles themselves are out of its reach (Deny).
+ * stage's resources (by name), pulling the shared image, and publishing to the stage's topic.
+ * Roles it creates or changes carry the stage's permissions boundary, which it can neither
+ * change nor remove; the CI roles themselves are out of its reach (Deny).
  */
 export function deployPolicyStatements(props: CiRolesProps): PolicyStatement[] {
   const arns = stageResourceArns(props);
   const repository = props.imageRepository;
   const serviceRoles = ["lambda.amazonaws.com", "codedeploy.amazonaws.com"];
+  const boundary = permissionsBoundaryArn(props.accountId, props.resourcePrefix);
   return [
-    ...planPolicyStatements(props).filter((statement) => statement.Sid !== "ReadOwnState"),
-    ...stateStatements(props, true).filter((statement) => statement.Sid === "ReadWriteOwnState"),
+    ...stateStatements(props, "deploy"),
+    ...readStatements(props),
     { Sid: "ManageFunctions", Effect: "Allow", Action: LAMBDA_WRITE, Resource: arns.lambda },
     { Sid: "ManageLogGroups", Effect: "Allow", Action: LOGS_WRITE, Resource: arns.logGroups },
-    { Sid: "ManageRoles", Effect: "Allow", Action: IAM_ROLE_WRITE, Resource: arns.roles },
     {
-      // Only this stage's own managed policies and the CodeDeploy service policy may be attached,
-      // never AdministratorAccess or any other AWS managed policy.
-      Sid: "AttachOwnPolicies",
+      // A role created, given an inline policy or given a boundary must end up with this stage's
+      // boundary: whatever the policy says, the role can do no more than the boundary allows.
+      Sid: "GrantOnlyWithinStageBoundary",
       Effect: "Allow",
-      Action: "iam:AttachRolePolicy",
+      Action: IAM_ROLE_GRANT,
       Resource: arns.roles,
-      Condition: {
-        ArnLike: {
-          "iam:PolicyARN": [
-            ...arns.policies,
-            "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda",
-          ],
-        },
-      },
+      Condition: { StringEquals: { "iam:PermissionsBoundary": boundary } },
     },
+    { Sid: "ManageStageRoles", Effect: "Allow", Action: IAM_ROLE_WRITE, Resource: arns.roles },
     {
+      // Only roles named after the stage, and only to Lambda and CodeDeploy. Every such role
+      // carries the boundary: the deploy role can create or change a role only with it.
       Sid: "PassStageRoles",
       Effect: "Allow",
       Action: "iam:PassRole",
       Resource: arns.roles,
       Condition: { StringEquals: { "iam:PassedToService": serviceRoles } },
     },
-    { Sid: "ManagePolicies", Effect: "Allow", Action: IAM_POLICY_WRITE, Resource: arns.policies },
+    {
+      // Belt and braces for the Allow above: whatever else is ever allowed, a role change that
+      // grants permissions without this boundary is refused (also when the key is absent).
+      Sid: "NeverGrantOutsideBoundary",
+      Effect: "Deny",
+      Action: [...IAM_ROLE_GRANT, "iam:AttachRolePolicy"],
+      Resource: "*",
+      Condition: { StringNotEquals: { "iam:PermissionsBoundary": boundary } },
+    },
+    {
+      Sid: "NeverRemoveBoundaries",
+      Effect: "Deny",
+      Action: "iam:DeleteRolePermissionsBoundary",
+      Resource: "*",
+    },
+    {
+      Sid: "NeverChangeTheBoundary",
+      Effect: "Deny",
+      Action: BOUNDARY_POLICY_CHANGES,
+      Resource: boundary,
+    },
     {
       Sid: "NeverTouchCiRoles",
       Effect: "Deny",
@@ -489,7 +530,8 @@ export function deployPolicyStatements(props: CiRolesProps): PolicyStatement[] {
       Resource: "*",
     },
     {
-      // A key has no ARN before it exists: "*", but only for a key tagged with this stage.
+      // A key has no ARN before it exists: "*", but only for a key tagged with this stage. What
+      // the role then does to the key is granted by the key's own policy, which names the role.
       Sid: "CreateStageKeys",
       Effect: "Allow",
       Action: "kms:CreateKey",
@@ -497,10 +539,10 @@ export function deployPolicyStatements(props: CiRolesProps): PolicyStatement[] {
       Condition: stageTagCondition(props, "aws:RequestTag"),
     },
     {
-      // Tags set at creation are authorised before the key carries them: match the request.
-      // A key that already carries a stage tag must carry this stage's, so the role cannot
-      // re-tag another stage's key into its reach (the keys of ManageStageKeys are tag-scoped).
-      Sid: "TagStageKeys",
+      // CreateKey with tags also needs kms:TagResource in an IAM policy (the key policy does not
+      // exist yet). A key that already carries a stage tag must carry this stage's, so the role
+      // cannot re-tag another stage's key.
+      Sid: "TagNewStageKeys",
       Effect: "Allow",
       Action: "kms:TagResource",
       Resource: arns.kmsKeys,
@@ -510,14 +552,7 @@ export function deployPolicyStatements(props: CiRolesProps): PolicyStatement[] {
       },
     },
     {
-      Sid: "ManageStageKeys",
-      Effect: "Allow",
-      Action: KMS_KEY_WRITE,
-      Resource: arns.kmsKeys,
-      Condition: stageTagCondition(props, "aws:ResourceTag"),
-    },
-    {
-      // CreateAlias/DeleteAlias authorise on the alias as well as on the key.
+      // CreateAlias/DeleteAlias authorise on the alias as well as on the key (key policy).
       Sid: "ManageStageKeyAliases",
       Effect: "Allow",
       Action: ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
@@ -580,21 +615,70 @@ export function deployPolicyStatements(props: CiRolesProps): PolicyStatement[] {
   ];
 }
 
+/** The ARNs of a stage's two CI roles, for the policies that name them (KMS key policies). */
+export interface CiRoleArns {
+  readonly planRoleArn: string;
+  readonly deployRoleArn: string;
+}
+
+export function ciRoleArns(accountId: string, resourcePrefix: string): CiRoleArns {
+  return {
+    planRoleArn: roleArn(accountId, planRoleName(resourcePrefix)),
+    deployRoleArn: roleArn(accountId, deployRoleName(resourcePrefix)),
+  };
+}
+
 /**
- * The two roles GitHub Actions assumes for one stage:
+ * Key policy statements for a KMS key of the stage: the plan role reads it, the deploy role
+ * manages and uses it. Named by ARN in the key's own policy, so they hold from the first call
+ * after CreateKey and through tag changes (no `aws:ResourceTag` condition to wait for). The
+ * roles exist before the key: an administrator creates them in the bootstrap stack.
+ */
+export function ciKeyPolicyStatements(roles: CiRoleArns): PolicyStatement[] {
+  return [
+    {
+      Sid: "CiPlanRoleReadsKey",
+      Effect: "Allow",
+      Principal: { AWS: roles.planRoleArn },
+      Action: KMS_KEY_READ,
+      // In a key policy "*" means "this key".
+      Resource: "*",
+    },
+    {
+      Sid: "CiDeployRoleManagesKey",
+      Effect: "Allow",
+      Principal: { AWS: roles.deployRoleArn },
+      Action: [...KMS_KEY_READ, ...KMS_KEY_WRITE],
+      Resource: "*",
+    },
+  ];
+}
+
+/**
+ * The two roles GitHub Actions assumes for one stage, and the stage's permissions boundary:
  * - `<prefix>-ci-plan`: pull requests (`repo:<owner>/<name>:pull_request`); reads this stage's
- *   resources and state and takes the state lock, so `terraform plan` works and nothing changes.
+ *   resources and state, writes nothing (not even the lock: pull-request plans run with
+ *   `-lock=false`).
  * - `<prefix>-ci-deploy`: only jobs of the stage's GitHub environment
  *   (`repo:<owner>/<name>:environment:<stage>`); applies and releases this stage's resources.
+ * - `<prefix>-permissions-boundary`: what any role of the stage can do at most.
  *
- * Both trust the account's GitHub OIDC provider, created by a bootstrap stack (never here).
+ * Created by an administrator in the stack that bootstraps the stage's account (`shared` or
+ * `bootstrap-<stage>`), never in the stage stack: CI's apply never touches them. Both roles trust
+ * the account's GitHub OIDC provider.
  */
 export class CiRoles extends Construct {
   readonly planRole: IamRole;
   readonly deployRole: IamRole;
+  readonly boundary: IamPolicy;
 
   constructor(scope: Construct, id: string, props: CiRolesProps) {
     super(scope, id);
+    this.boundary = new StagePermissionsBoundary(this, "boundary", {
+      accountId: props.accountId,
+      region: props.region,
+      resourcePrefix: props.resourcePrefix,
+    }).policy;
     const maxSessionDuration = props.maxSessionDurationSeconds ?? 3600;
 
     this.planRole = new IamRole(this, "plan-role", {

@@ -36,6 +36,12 @@ export interface ContainerFunctionProps {
   readonly logRetentionDays?: number;
   /** Lambda's application log level (advanced logging controls). @default "INFO" */
   readonly logLevel?: ApplicationLogLevel;
+  /**
+   * ARN of the managed policy set as the role's permissions boundary (the stage's, in a stage
+   * stack: see stacks/constructs/permissions-boundary.ts).
+   * @default no boundary
+   */
+  readonly permissionsBoundary?: string;
   /** Extra environment variables (never secrets: they are visible in the plan and console). */
   readonly environment?: Readonly<Record<string, string>>;
   /**
@@ -104,6 +110,7 @@ export class ContainerFunction extends Construct {
     this.role = new IamRole(this, "role", {
       name: props.functionName,
       description: `Execution role of the ${props.functionName} Lambda function`,
+      permissionsBoundary: props.permissionsBoundary,
       assumeRolePolicy: policyDocument([
         {
           Sid: "LambdaAssumeRole",

@@ -12,7 +12,7 @@ import {
   resourceName,
   type StageConfig,
 } from "../config";
-import { deliveryNames } from "../names";
+import { deliveryNames, stagePermissionsBoundaryArn } from "../names";
 import { ContainerFunction } from "./container-function";
 import { policyDocument } from "./policy-document";
 
@@ -95,6 +95,7 @@ export class DoraRecorder extends Construct {
       // Fixed, whatever the stage's level: the records are plain JSON lines without a level,
       // which Lambda treats as INFO, so a stage at WARN or ERROR would drop every record.
       logLevel: RECORDER_LOG_LEVEL,
+      permissionsBoundary: stagePermissionsBoundaryArn(config),
       environment: {
         STAGE: config.stage,
         DORA_METRICS_NAMESPACE: PROJECT.metricsNamespace,

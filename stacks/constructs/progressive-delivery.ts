@@ -17,7 +17,7 @@ import {
   type TrafficShifting,
 } from "../config";
 import { waive } from "../guardrails/waiver";
-import { type DeliveryNames, deliveryNames } from "../names";
+import { type DeliveryNames, deliveryNames, stagePermissionsBoundaryArn } from "../names";
 import { ContainerFunction } from "./container-function";
 import { policyDocument } from "./policy-document";
 
@@ -258,6 +258,7 @@ export class ProgressiveDelivery extends Construct {
       memoryMb: 256,
       logRetentionDays: config.function.logRetentionDays,
       logLevel: config.function.logLevel,
+      permissionsBoundary: stagePermissionsBoundaryArn(config),
     };
 
     this.preTrafficHook = new ContainerFunction(this, "pre-traffic-hook", {
@@ -341,6 +342,7 @@ export class ProgressiveDelivery extends Construct {
     this.serviceRole = new IamRole(this, "codedeploy-role", {
       name: names.codeDeployRoleName,
       description: `CodeDeploy shifts the ${names.aliasName} alias of ${names.functionName}`,
+      permissionsBoundary: stagePermissionsBoundaryArn(config),
       assumeRolePolicy: policyDocument([
         {
           Sid: "CodeDeployAssumeRole",

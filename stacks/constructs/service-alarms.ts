@@ -3,6 +3,7 @@ import type { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { Construct } from "constructs";
 import type { StageConfig } from "../config";
 import { AlarmTopic } from "./alarm-topic";
+import type { CiRoleArns } from "./ci-roles";
 
 /** What the alarms compare against: the stage config's `alarms` block. */
 export type AlarmThresholds = StageConfig["alarms"];
@@ -125,6 +126,8 @@ export interface ServiceAlarmsProps {
   readonly region: string;
   /** @default no e-mail subscription */
   readonly emails?: readonly string[];
+  /** The stage's CI roles, named in the topic key's policy. @default none */
+  readonly ciRoles?: CiRoleArns;
 }
 
 /**
@@ -148,6 +151,7 @@ export class ServiceAlarms extends Construct {
       accountId: props.accountId,
       region: props.region,
       emails: props.emails,
+      ciRoles: props.ciRoles,
     });
     this.topic = this.alarmTopic.topic;
 

@@ -80,8 +80,9 @@ export function stageStateStatements(
       Condition: { ArnLike: ciRoles, StringLike: { "s3:prefix": `${folder}*` } },
     },
     {
-      // Plan and deploy roles: read the state, take and release the native S3 lock.
-      Sid: sid("CiReadsStateAndLocks"),
+      // Plan and deploy roles read the state. Pull-request plans run with -lock=false: only the
+      // deploy role (applies) takes and releases the native S3 lock.
+      Sid: sid("CiReadsState"),
       Effect: "Allow",
       Principal: root,
       Action: "s3:GetObject",
@@ -89,12 +90,12 @@ export function stageStateStatements(
       Condition: { ArnLike: ciRoles },
     },
     {
-      Sid: sid("CiTakesLock"),
+      Sid: sid("DeployRoleTakesLock"),
       Effect: "Allow",
       Principal: root,
       Action: ["s3:PutObject", "s3:DeleteObject"],
       Resource: `${bucketArn}/${folder}*.tflock`,
-      Condition: { ArnLike: ciRoles },
+      Condition: { ArnLike: deployRole },
     },
     {
       Sid: sid("DeployRoleWritesState"),
@@ -105,7 +106,7 @@ export function stageStateStatements(
       Condition: { ArnLike: deployRole },
     },
   ];
-  // The first `cdktf deploy <stage>`, `bootstrap-<stage>` and every change to the CI roles are
+  // `bootstrap-<stage>` (the CI roles and boundary) and the first `cdktf deploy <stage>` are
   // applied by an administrator of the stage's account (see docs/ci.md), not by a CI role.
   // Granted to the account root (delegated to that account's IAM policies), CI roles excluded so
   // the plan/deploy split above stays the only way a CI role reaches the state.

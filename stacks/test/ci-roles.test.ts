@@ -14,6 +14,7 @@ import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../app";
+import { ciRolesStackName } from "../bootstrap-stack";
 import {
   doraRecorderNames,
   PROJECT,
@@ -26,6 +27,16 @@ import { CI_ACCOUNT_WIDE_ACTIONS } from "../constructs/ci-roles";
 import { deploymentConfigFor } from "../constructs/progressive-delivery";
 import { stateFolder } from "../constructs/state-bucket";
 import { deliveryNames } from "../names";
+import {
+  allows,
+  type Context,
+  denies,
+  list,
+  namesPrincipal,
+  type Statement,
+  statementMatches,
+  statementsOf,
+} from "./iam-evaluator";
 import { makeStageConfig } from "./support/synth";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
@@ -34,18 +45,6 @@ interface StackJson {
   readonly provider?: { aws?: { allowed_account_ids?: string[] }[] };
   readonly terraform?: { backend?: { s3?: { bucket: string; key: string } } };
 }
-interface Statement {
-  readonly Sid?: string;
-  readonly Effect: "Allow" | "Deny";
-  readonly Action: string | string[];
-  readonly Resource: string | string[];
-  readonly Principal?: Record<string, string>;
-  readonly Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-const list = (value: string | string[] | undefined) =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value];
-
 let stacks: Record<string, StackJson>;
 
 function synthAll(options: Parameters<typeof buildApp>[0] = {}): Record<string, StackJson> {
@@ -94,6 +93,8 @@ function policyStatementsOf(stack: string, name: string): Statement[] {
 }
 
 const prefixOf = (stage: string) => `${PROJECT.name}-${stage}`;
+/** The stack that holds a stage's CI roles and boundary (`shared` or `bootstrap-<stage>`). */
+const homeOf = (stage: StageName) => ciRolesStackName(STAGES[stage]);
 const ciRoleNames = (stage: string) => [
   `${prefixOf(stage)}-ci-plan`,
   `${prefixOf(stage)}-ci-deploy`,
@@ -165,7 +166,7 @@ describe.each(STAGE_NAMES)("the CI roles of %s", (stage) => {
   const providerArn = `arn:aws:iam::${config.account.id}:oidc-provider/token.actions.githubusercontent.com`;
 
   it("trust pull requests of the configured repository for the plan role", () => {
-    const [statement, ...others] = trustOf(stage, `${prefixOf(stage)}-ci-plan`);
+    const [statement, ...others] = trustOf(homeOf(stage), `${prefixOf(stage)}-ci-plan`);
 
     expect(others).toEqual([]);
     expect(statement).toEqual({
@@ -183,7 +184,7 @@ describe.each(STAGE_NAMES)("the CI roles of %s", (stage) => {
   });
 
   it(`trust only the ${stage} GitHub environment for the deploy role`, () => {
-    const [statement, ...others] = trustOf(stage, `${prefixOf(stage)}-ci-deploy`);
+    const [statement, ...others] = trustOf(homeOf(stage), `${prefixOf(stage)}-ci-deploy`);
 
     expect(others).toEqual([]);
     expect(statement?.Principal).toEqual({ Federated: providerArn });
@@ -197,7 +198,7 @@ describe.each(STAGE_NAMES)("the CI roles of %s", (stage) => {
 
   it("cannot act on another stage's resources (every statement of every CI role policy)", () => {
     for (const role of ciRoleNames(stage)) {
-      const statements = policyStatementsOf(stage, role);
+      const statements = policyStatementsOf(homeOf(stage), role);
       const problems = statements.flatMap((statement) => crossStageProblems(stage, statement));
 
       expect(statements.length).toBeGreaterThan(5);
@@ -207,7 +208,9 @@ describe.each(STAGE_NAMES)("the CI roles of %s", (stage) => {
 
   it("names no other stage's prefix or account anywhere in its CI role policies", () => {
     const others = STAGE_NAMES.filter((other) => other !== stage);
-    const text = JSON.stringify(ciRoleNames(stage).map((role) => policyStatementsOf(stage, role)));
+    const text = JSON.stringify(
+      ciRoleNames(stage).map((role) => policyStatementsOf(homeOf(stage), role)),
+    );
 
     for (const other of others) {
       expect(text).not.toMatch(new RegExp(`${prefixOf(other)}(?:$|[-:/*"])`));
@@ -218,9 +221,8 @@ describe.each(STAGE_NAMES)("the CI roles of %s", (stage) => {
     }
   });
 
-  it("gives the plan role read actions only, apart from the state lock", () => {
-    const writes = policyStatementsOf(stage, `${prefixOf(stage)}-ci-plan`)
-      .filter((statement) => statement.Sid !== "OwnStateLock")
+  it("gives the plan role read actions only, the state lock included", () => {
+    const writes = policyStatementsOf(homeOf(stage), `${prefixOf(stage)}-ci-plan`)
       .flatMap((statement) => list(statement.Action))
       .filter((action) => !/:(Get|List|Describe)/.test(action));
 
@@ -228,7 +230,7 @@ describe.each(STAGE_NAMES)("the CI roles of %s", (stage) => {
   });
 
   it("lets the plan role read the DORA idempotency table, and not change it", () => {
-    const statements = policyStatementsOf(stage, `${prefixOf(stage)}-ci-plan`);
+    const statements = policyStatementsOf(homeOf(stage), `${prefixOf(stage)}-ci-plan`);
     const table = `arn:aws:dynamodb:${config.account.region}:${config.account.id}:table/${prefixOf(stage)}-dora-idempotency`;
 
     for (const action of ["DescribeTable", "DescribeTimeToLive", "ListTagsOfResource"]) {
@@ -238,8 +240,8 @@ describe.each(STAGE_NAMES)("the CI roles of %s", (stage) => {
   });
 
   it("denies the deploy role any change to the CI roles, its own included", () => {
-    const deny = policyStatementsOf(stage, `${prefixOf(stage)}-ci-deploy`).find(
-      (statement) => statement.Effect === "Deny",
+    const deny = policyStatementsOf(homeOf(stage), `${prefixOf(stage)}-ci-deploy`).find(
+      (statement) => statement.Sid === "NeverTouchCiRoles",
     );
 
     expect(list(deny?.Resource)).toEqual([
@@ -256,6 +258,15 @@ describe.each(STAGE_NAMES)("the CI roles of %s", (stage) => {
 
   it("creates no OIDC provider in the stage stack", () => {
     expect(resourcesOf(stage, "aws_iam_openid_connect_provider")).toEqual([]);
+  });
+
+  it(`live in ${ciRolesStackName(config)}, which an administrator applies, and not in the stage stack`, () => {
+    const stageRoles = resourcesOf(stage, "aws_iam_role").map(([, role]) => String(role.name));
+
+    for (const role of ciRoleNames(stage)) expect(roleNamed(homeOf(stage), role).id).toBeTruthy();
+    expect(stageRoles.length).toBeGreaterThan(0);
+    expect(stageRoles.filter((name) => name.includes("-ci-"))).toEqual([]);
+    expect(JSON.stringify(stacks[stage])).not.toContain("token.actions.githubusercontent.com");
   });
 });
 
@@ -351,60 +362,16 @@ describe("the build role", () => {
 // uses), applied to the resources the stage stack really creates and the calls the CI tools send.
 // ---------------------------------------------------------------------------------------------
 
-type Context = Readonly<Record<string, string>>;
-
-const glob = (pattern: string, value: string, ignoreCase = false) =>
-  new RegExp(
-    `^${pattern
-      .split("")
-      .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\/]/g, "\\$&")))
-      .join("")}$`,
-    ignoreCase ? "i" : "",
-  ).test(value);
-
-function conditionHolds(condition: Statement["Condition"], context: Context): boolean {
-  return Object.entries(condition ?? {}).every(([operator, entries]) =>
-    Object.entries(entries).every(([key, expected]) => {
-      const actual = Object.entries(context).find(([k]) => k.toLowerCase() === key.toLowerCase());
-      const values = list(expected);
-      switch (operator) {
-        case "StringEquals":
-          return actual !== undefined && values.includes(actual[1]);
-        case "StringEqualsIfExists":
-          return actual === undefined || values.includes(actual[1]);
-        case "StringLike":
-        case "ArnLike":
-          return actual !== undefined && values.some((value) => glob(value, actual[1]));
-        case "ArnNotLike":
-          return actual === undefined || !values.some((value) => glob(value, actual[1]));
-        case "Bool":
-          return actual !== undefined && values.includes(actual[1]);
-        default:
-          throw new Error(`the test evaluator does not know condition operator ${operator}`);
-      }
-    }),
-  );
-}
-
-function statementMatches(statement: Statement, action: string, arn: string, context: Context) {
-  return (
-    list(statement.Action).some((pattern) => glob(pattern, action, true)) &&
-    list(statement.Resource).some((pattern) => glob(pattern, arn)) &&
-    conditionHolds(statement.Condition, context)
-  );
-}
-
-/** Whether the statements allow `action` on `arn` (identity policy: no principal check). */
-function allows(statements: Statement[], action: string, arn: string, context: Context = {}) {
-  const matching = statements.filter((s) => statementMatches(s, action, arn, context));
-  return matching.some((s) => s.Effect === "Allow") && !matching.some((s) => s.Effect === "Deny");
-}
-
 /** One call the deploy role must be allowed to make: action, resource ARN, request context. */
 interface Need {
   readonly action: string;
   readonly arn: string;
   readonly context?: Context;
+  /**
+   * The policy of the KMS key the call acts on: a key policy that names the role grants the call
+   * by itself (same account); one that names only the account root leaves it to the IAM policy.
+   */
+  readonly keyPolicy?: string;
 }
 
 interface StageView {
@@ -414,6 +381,8 @@ interface StageView {
   readonly region: string;
   /** `${aws_iam_role.x.arn}` → the `name` (or other naming attribute) of the referenced resource. */
   readonly nameOf: (reference: unknown, attribute?: string) => string;
+  /** `${aws_kms_key.x.key_id}` → the referenced resource's configuration. */
+  readonly resourceOf: (reference: unknown) => Record<string, unknown>;
 }
 
 const KMS_KEY = "key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -500,44 +469,48 @@ const TERRAFORM_NEEDS: Readonly<
   ],
   aws_iam_role: (r, { account }) => {
     const arn = `arn:aws:iam::${account}:role/${r.name}`;
-    const reads = [
-      "GetRole",
-      "ListRolePolicies",
-      "ListAttachedRolePolicies",
-      "ListInstanceProfilesForRole",
+    // The boundary the role is created with: the deploy role may create roles only with its own.
+    const boundary = { "iam:PermissionsBoundary": String(r.permissions_boundary ?? "") };
+    return [
+      ...[
+        "GetRole",
+        "ListRolePolicies",
+        "ListAttachedRolePolicies",
+        "ListInstanceProfilesForRole",
+        "DeleteRole",
+        "UpdateAssumeRolePolicy",
+        "UpdateRole",
+        "TagRole",
+        "UntagRole",
+      ].map((name) => ({ action: `iam:${name}`, arn })),
+      ...["CreateRole", "PutRolePermissionsBoundary"].map((name) => ({
+        action: `iam:${name}`,
+        arn,
+        context: boundary,
+      })),
     ];
-    // The CI roles are read on every plan but changed only by an administrator (see the Deny).
-    const writes = String(r.name).includes("-ci-")
-      ? []
-      : [
-          "CreateRole",
-          "DeleteRole",
-          "UpdateAssumeRolePolicy",
-          "UpdateRole",
-          "TagRole",
-          "UntagRole",
-        ];
-    return [...reads, ...writes].map((name) => ({ action: `iam:${name}`, arn }));
   },
-  aws_iam_role_policy: (r, { account, nameOf }) => {
-    const role = nameOf(r.role);
-    const arn = `arn:aws:iam::${account}:role/${role}`;
-    const writes = role.includes("-ci-") ? [] : ["PutRolePolicy", "DeleteRolePolicy"];
-    return ["GetRolePolicy", ...writes].map((name) => ({ action: `iam:${name}`, arn }));
+  aws_iam_role_policy: (r, { account, nameOf, resourceOf }) => {
+    const arn = `arn:aws:iam::${account}:role/${nameOf(r.role)}`;
+    const boundary = String(resourceOf(r.role).permissions_boundary ?? "");
+    return [
+      { action: "iam:GetRolePolicy", arn },
+      { action: "iam:DeleteRolePolicy", arn },
+      { action: "iam:PutRolePolicy", arn, context: { "iam:PermissionsBoundary": boundary } },
+    ];
   },
-  aws_kms_key: (_r, { account, region, config }) => {
+  aws_kms_key: (r, { account, region, config }) => {
     const requestTags = {
       "aws:RequestTag/stage": config.tags.stage ?? "",
       "aws:RequestTag/project": config.tags.project ?? "",
     };
-    const resourceTags = {
-      "aws:ResourceTag/stage": config.tags.stage ?? "",
-      "aws:ResourceTag/project": config.tags.project ?? "",
-    };
     const key = `arn:aws:kms:${region}:${account}:${KMS_KEY}`;
+    const keyPolicy = String(r.policy);
     return [
       { action: "kms:CreateKey", arn: "*", context: requestTags },
+      // CreateKey with tags: kms:TagResource from the IAM policy (no key policy yet).
       { action: "kms:TagResource", arn: key, context: requestTags },
+      // Every call after CreateKey, with no tag context at all: the key policy must grant them.
       ...[
         "DescribeKey",
         "GetKeyPolicy",
@@ -547,22 +520,20 @@ const TERRAFORM_NEEDS: Readonly<
         "EnableKeyRotation",
         "UpdateKeyDescription",
         "ScheduleKeyDeletion",
+        "TagResource",
         "UntagResource",
-      ].map((name) => ({ action: `kms:${name}`, arn: key, context: resourceTags })),
+      ].map((name) => ({ action: `kms:${name}`, arn: key, keyPolicy })),
     ];
   },
-  aws_kms_alias: (r, { account, region, config }) => {
+  aws_kms_alias: (r, { account, region, resourceOf }) => {
     const alias = `arn:aws:kms:${region}:${account}:${r.name}`;
     const key = `arn:aws:kms:${region}:${account}:${KMS_KEY}`;
-    const resourceTags = {
-      "aws:ResourceTag/stage": config.tags.stage ?? "",
-      "aws:ResourceTag/project": config.tags.project ?? "",
-    };
+    const keyPolicy = String(resourceOf(r.target_key_id).policy);
     return [
       { action: "kms:ListAliases", arn: "*" },
       ...["CreateAlias", "DeleteAlias", "UpdateAlias"].flatMap((name) => [
         { action: `kms:${name}`, arn: alias },
-        { action: `kms:${name}`, arn: key, context: resourceTags },
+        { action: `kms:${name}`, arn: key, keyPolicy },
       ]),
     ];
   },
@@ -707,31 +678,67 @@ function stageView(stack: StackJson, config: StageConfig): StageView {
       attribute && attribute in target ? attribute : (NAMING_ATTRIBUTE[type] ?? "name");
     return String(target[naming]);
   };
-  return { config, stack, account: config.account.id, region: config.account.region, nameOf };
+  const resourceOf = (reference: unknown): Record<string, unknown> => {
+    const match = /^\$\{([a-z0-9_]+)\.([^.]+)\.[a-z_]+\}$/.exec(String(reference));
+    const target = match ? stack.resource?.[match[1] ?? ""]?.[match[2] ?? ""] : undefined;
+    if (!target) throw new Error(`unresolved reference ${String(reference)}`);
+    return target;
+  };
+  return {
+    config,
+    stack,
+    account: config.account.id,
+    region: config.account.region,
+    nameOf,
+    resourceOf,
+  };
 }
 
-function deployStatementsOf(stack: StackJson, stage: string): Statement[] {
-  const role = Object.entries(stack.resource?.aws_iam_role ?? {}).find(
-    ([, config]) => config.name === `${prefixOf(stage)}-ci-deploy`,
+/** The deploy role's policy statements, from the stack that creates the role. */
+function deployStatementsOf(stage: StageName): Statement[] {
+  return policyStatementsOf(homeOf(stage), `${prefixOf(stage)}-ci-deploy`);
+}
+
+const deployRoleArnOf = (stage: StageName) =>
+  `arn:aws:iam::${STAGES[stage].account.id}:role/${prefixOf(stage)}-ci-deploy`;
+
+/**
+ * Whether the deploy role may make the call: its IAM policy decides, except on a KMS key, whose
+ * key policy grants the call itself when it names the role (an explicit Deny still wins).
+ */
+function deployRoleMay(stage: StageName, statements: Statement[], need: Need): boolean {
+  const context = need.context ?? {};
+  if (denies(statements, need.action, need.arn, context)) return false;
+  if (need.keyPolicy === undefined) return allows(statements, need.action, need.arn, context);
+  // In a key policy "*" means "this key".
+  const keyPolicy = statementsOf(need.keyPolicy).filter((statement) =>
+    statementMatches(statement, need.action, "*", context),
   );
-  if (!role) throw new Error(`no deploy role in ${stage}`);
-  return Object.values(stack.resource?.aws_iam_role_policy ?? {})
-    .filter((policy) => policy.role === `\${aws_iam_role.${role[0]}.id}`)
-    .flatMap(
-      (policy) => (JSON.parse(policy.policy as string) as { Statement: Statement[] }).Statement,
-    );
+  const role = deployRoleArnOf(stage);
+  const root = `arn:aws:iam::${STAGES[stage].account.id}:root`;
+  const names = (statement: Statement) =>
+    namesPrincipal(statement, role) || namesPrincipal(statement, root);
+  if (keyPolicy.some((statement) => statement.Effect === "Deny" && names(statement))) return false;
+  if (keyPolicy.some((st) => st.Effect === "Allow" && namesPrincipal(st, role))) return true;
+  return (
+    keyPolicy.some((st) => st.Effect === "Allow" && namesPrincipal(st, root)) &&
+    allows(statements, need.action, need.arn, context)
+  );
 }
 
 /** `<type>: <action> on <arn>` for every call a stage stack's resources need that is not allowed. */
-function missingTerraformPermissions(stack: StackJson, config: StageConfig): string[] {
+function missingTerraformPermissions(
+  stack: StackJson,
+  config: StageConfig,
+  statements: Statement[] = deployStatementsOf(config.stage),
+): string[] {
   const view = stageView(stack, config);
-  const statements = deployStatementsOf(stack, config.stage);
   return Object.entries(stack.resource ?? {}).flatMap(([type, resources]) => {
     const needs = TERRAFORM_NEEDS[type];
     if (!needs) return [`${type}: no entry in TERRAFORM_NEEDS; decide what CI may do with it`];
     return Object.values(resources).flatMap((resource) =>
       needs(resource, view)
-        .filter((need) => !allows(statements, need.action, need.arn, need.context))
+        .filter((need) => !deployRoleMay(config.stage, statements, need))
         .map((need) => `${type}: ${need.action} on ${need.arn}`),
     );
   });
@@ -749,15 +756,13 @@ describe.each(STAGE_NAMES)("the %s deploy role applies every resource of its sta
     "is refused the same calls on the %s stage's resources",
     (other) => {
       const view = stageView(stacks[other] ?? {}, STAGES[other]);
-      const statements = deployStatementsOf(stacks[stage] ?? {}, stage);
+      const statements = deployStatementsOf(stage);
       const reachable = Object.entries(stacks[other]?.resource ?? {}).flatMap(([type, resources]) =>
         Object.values(resources).flatMap((resource) =>
           (TERRAFORM_NEEDS[type]?.(resource, view) ?? [])
             .filter((need) => need.arn !== "*" && !need.arn.startsWith("arn:aws:ecr:"))
             .filter((need) => !need.arn.includes(":deploymentconfig:CodeDeployDefault."))
-            // Both stages' keys would carry their own stage tag: the request is evaluated as ours.
-            .filter((need) => !need.action.startsWith("kms:") || need.arn.includes(":alias/"))
-            .filter((need) => allows(statements, need.action, need.arn, need.context)),
+            .filter((need) => deployRoleMay(stage, statements, need)),
         ),
       );
 
@@ -766,8 +771,10 @@ describe.each(STAGE_NAMES)("the %s deploy role applies every resource of its sta
   );
 });
 
-describe.each(STAGE_NAMES)("the %s deploy role and KMS key tags", (stage) => {
-  const statements = () => deployStatementsOf(stacks[stage] ?? {}, stage);
+describe.each(STAGE_NAMES)("the %s deploy role and the stage's KMS key", (stage) => {
+  const statements = () => deployStatementsOf(stage);
+  const keyPolicy = () =>
+    String(Object.values(stacks[stage]?.resource?.aws_kms_key ?? {})[0]?.policy);
   const key = `arn:aws:kms:${STAGES[stage].account.region}:${STAGES[stage].account.id}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
   const request = (tagStage: string) => ({
     "aws:RequestTag/stage": tagStage,
@@ -776,6 +783,35 @@ describe.each(STAGE_NAMES)("the %s deploy role and KMS key tags", (stage) => {
 
   it("may tag a key it is creating (no stage tag yet) with its own stage", () => {
     expect(allows(statements(), "kms:TagResource", key, request(stage))).toBe(true);
+  });
+
+  it("manages and uses the key through the key policy, which names it: no tag condition to wait for", () => {
+    const calls = ["EnableKeyRotation", "GetKeyPolicy", "TagResource", "UntagResource", "Decrypt"];
+
+    for (const name of calls) {
+      const need = { action: `kms:${name}`, arn: key, keyPolicy: keyPolicy() };
+      expect(deployRoleMay(stage, statements(), need), name).toBe(true);
+      // Not through its IAM policy: no statement there reaches an existing key by its tags.
+      expect(allows(statements(), `kms:${name}`, key, { "aws:ResourceTag/stage": stage })).toBe(
+        false,
+      );
+    }
+  });
+
+  it("names the stage's plan role (read) and deploy role in the key policy, and no other stage's", () => {
+    const principals = statementsOf(keyPolicy()).flatMap((statement) =>
+      statement.Principal === "*" ? ["*"] : list(statement.Principal?.AWS),
+    );
+
+    expect(principals).toEqual(
+      expect.arrayContaining([
+        deployRoleArnOf(stage),
+        deployRoleArnOf(stage).replace("-ci-deploy", "-ci-plan"),
+      ]),
+    );
+    for (const other of STAGE_NAMES.filter((name) => name !== stage)) {
+      expect(principals.join(" ")).not.toContain(`${prefixOf(other)}-ci-`);
+    }
   });
 
   it.each(STAGE_NAMES.filter((name) => name !== stage))(
@@ -812,15 +848,36 @@ describe("the resource-type coverage check", () => {
     );
   });
 
-  it("fails when a statement the apply needs is missing", () => {
+  it("fails on a role created without the stage's boundary", () => {
     const stack = structuredClone(stacks.dev ?? {});
-    const policies = Object.values(stack.resource?.aws_iam_role_policy ?? {});
-    const deploy = policies.find((policy) => policy.name === "terraform-apply-and-release");
-    const document = JSON.parse(String(deploy?.policy)) as { Statement: Statement[] };
-    document.Statement = document.Statement.filter((s) => s.Sid !== "ManageDashboards");
-    if (deploy) deploy.policy = JSON.stringify(document);
+    const [role] = Object.values(stack.resource?.aws_iam_role ?? {});
+    if (role) delete role.permissions_boundary;
 
     expect(missingTerraformPermissions(stack, STAGES.dev)).toEqual(
+      expect.arrayContaining([
+        `aws_iam_role: iam:CreateRole on arn:aws:iam::${STAGES.dev.account.id}:role/${String(role?.name)}`,
+      ]),
+    );
+  });
+
+  it("fails when a key policy no longer names the deploy role", () => {
+    const stack = structuredClone(stacks.dev ?? {});
+    const [key] = Object.values(stack.resource?.aws_kms_key ?? {});
+    const document = JSON.parse(String(key?.policy)) as { Statement: Statement[] };
+    document.Statement = document.Statement.filter((s) => s.Sid !== "CiDeployRoleManagesKey");
+    if (key) key.policy = JSON.stringify(document);
+
+    expect(missingTerraformPermissions(stack, STAGES.dev)).toEqual(
+      expect.arrayContaining([
+        `aws_kms_key: kms:EnableKeyRotation on arn:aws:kms:${STAGES.dev.account.region}:${STAGES.dev.account.id}:${KMS_KEY}`,
+      ]),
+    );
+  });
+
+  it("fails when a statement the apply needs is missing", () => {
+    const statements = deployStatementsOf("dev").filter((s) => s.Sid !== "ManageDashboards");
+
+    expect(missingTerraformPermissions(stacks.dev ?? {}, STAGES.dev, statements)).toEqual(
       expect.arrayContaining([
         `aws_cloudwatch_dashboard: cloudwatch:PutDashboard on arn:aws:cloudwatch::${STAGES.dev.account.id}:dashboard/${prefixOf("dev")}-dora`,
         `aws_cloudwatch_dashboard: cloudwatch:DeleteDashboards on arn:aws:cloudwatch::${STAGES.dev.account.id}:dashboard/${prefixOf("dev")}-dora`,
@@ -947,7 +1004,7 @@ describe("the AWS SDK calls of the CI tools", () => {
 
   describe.each(STAGE_NAMES)("in %s", (stage) => {
     it("are each allowed to the deploy role on this stage's resources", () => {
-      const statements = deployStatementsOf(stacks[stage] ?? {}, stage);
+      const statements = deployStatementsOf(stage);
       const needs = sdkNeeds(STAGES[stage]);
       const problems = commands.flatMap(({ command, action, file }) => {
         const calls = needs[action];
@@ -961,7 +1018,7 @@ describe("the AWS SDK calls of the CI tools", () => {
     });
 
     it("may set the state of this stage's canary alarms only, never of the alarms that page people", () => {
-      const statements = deployStatementsOf(stacks[stage] ?? {}, stage);
+      const statements = deployStatementsOf(stage);
       const { id: account, region } = STAGES[stage].account;
       const alarm = (name: string) => `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`;
       const names = deliveryNames(STAGES[stage]);
@@ -979,7 +1036,7 @@ describe("the AWS SDK calls of the CI tools", () => {
     });
 
     it("reach only the recorder's log group of this stage for the DORA report", () => {
-      const statements = deployStatementsOf(stacks[stage] ?? {}, stage);
+      const statements = deployStatementsOf(stage);
       const { id: account, region } = STAGES[stage].account;
       const logGroup = (name: string) => `arn:aws:logs:${region}:${account}:log-group:${name}`;
 
@@ -994,7 +1051,7 @@ describe("the AWS SDK calls of the CI tools", () => {
 describe.each(STAGE_NAMES)("the account-wide actions of the %s CI roles", (stage) => {
   it('appear only with Resource "*" (an ARN never matches an action without a resource type)', () => {
     const named = ciRoleNames(stage)
-      .flatMap((role) => policyStatementsOf(stage, role))
+      .flatMap((role) => policyStatementsOf(homeOf(stage), role))
       .filter((statement) => !list(statement.Resource).includes("*"))
       .flatMap((statement) => list(statement.Action))
       .filter((action) => action in CI_ACCOUNT_WIDE_ACTIONS && action !== "kms:CreateKey");
@@ -1025,11 +1082,8 @@ function bucketAllows(caller: Caller, action: string, arn: string, context: Cont
   const full = { ...context, "aws:PrincipalArn": principalArn, "aws:SecureTransport": "true" };
   const matching = statements.filter(
     (statement) =>
-      (statement.Principal === ("*" as unknown) ||
-        list(statement.Principal?.AWS).some(
-          (principal) =>
-            principal === principalArn || principal === `arn:aws:iam::${caller.account}:root`,
-        )) &&
+      (namesPrincipal(statement, principalArn) ||
+        namesPrincipal(statement, `arn:aws:iam::${caller.account}:root`)) &&
       statementMatches(statement, action, arn, full),
   );
   return matching.some((s) => s.Effect === "Allow") && !matching.some((s) => s.Effect === "Deny");
@@ -1057,30 +1111,58 @@ describe.each(STAGE_NAMES)("the state bucket, for the %s stage", (stage) => {
     expect(backendOf(stage).bucket).toBe(backendOf("shared").bucket);
   });
 
-  it("lets the plan role read the state and take the lock, but not write the state", () => {
+  it("lets the plan role read the state, and never write it or touch the lock", () => {
     const { key } = backendOf(stage);
+    const statements = policyStatementsOf(homeOf(stage), plan.roleName);
 
     expect(bucketAllows(plan, "s3:GetObject", objectArn(key))).toBe(true);
+    expect(allows(statements, "s3:GetObject", objectArn(key))).toBe(true);
     expect(
       bucketAllows(plan, "s3:ListBucket", `arn:aws:s3:::${backendOf(stage).bucket}`, {
         "s3:prefix": key,
       }),
     ).toBe(true);
-    for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) {
-      expect(bucketAllows(plan, action, objectArn(`${key}.tflock`)), action).toBe(true);
+    for (const object of [key, `${key}.tflock`]) {
+      for (const action of ["s3:PutObject", "s3:DeleteObject"]) {
+        expect(bucketAllows(plan, action, objectArn(object)), `${action} ${object}`).toBe(false);
+        expect(allows(statements, action, objectArn(object)), `${action} ${object}`).toBe(false);
+      }
     }
-    expect(bucketAllows(plan, "s3:PutObject", objectArn(key))).toBe(false);
-    expect(bucketAllows(plan, "s3:DeleteObject", objectArn(key))).toBe(false);
+    // Not even reading the lock: a plan with -lock=false never looks at it.
+    expect(allows(statements, "s3:GetObject", objectArn(`${key}.tflock`))).toBe(false);
   });
 
   it("lets the deploy role read and write the state and its lock, but not delete the state", () => {
     const { key } = backendOf(stage);
+    const statements = deployStatementsOf(stage);
 
-    expect(bucketAllows(deploy, "s3:GetObject", objectArn(key))).toBe(true);
-    expect(bucketAllows(deploy, "s3:PutObject", objectArn(key))).toBe(true);
-    expect(bucketAllows(deploy, "s3:PutObject", objectArn(`${key}.tflock`))).toBe(true);
-    expect(bucketAllows(deploy, "s3:DeleteObject", objectArn(`${key}.tflock`))).toBe(true);
+    for (const [action, object] of [
+      ["s3:GetObject", key],
+      ["s3:PutObject", key],
+      ["s3:PutObject", `${key}.tflock`],
+      ["s3:DeleteObject", `${key}.tflock`],
+    ] as const) {
+      expect(bucketAllows(deploy, action, objectArn(object)), `${action} ${object}`).toBe(true);
+      expect(allows(statements, action, objectArn(object)), `${action} ${object}`).toBe(true);
+    }
     expect(bucketAllows(deploy, "s3:DeleteObject", objectArn(key))).toBe(false);
+    expect(allows(statements, "s3:DeleteObject", objectArn(key))).toBe(false);
+  });
+
+  it("keeps every other stack's state and lock out of its CI roles' own policies", () => {
+    const reachable = otherKeys().flatMap((key) =>
+      [plan, deploy].flatMap((role) => {
+        const statements = policyStatementsOf(homeOf(stage), role.roleName);
+        return ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"].flatMap((action) =>
+          [key, `${key}.tflock`]
+            .filter((object) => allows(statements, action, objectArn(object)))
+            .map((object) => `${role.roleName}: ${action} on ${object}`),
+        );
+      }),
+    );
+
+    expect(otherKeys().length).toBeGreaterThan(2);
+    expect(reachable).toEqual([]);
   });
 
   it("keeps every other stack's state (other stages, shared, bootstraps) out of its CI roles' reach", () => {
@@ -1127,7 +1209,9 @@ describe("the state bucket policy", () => {
   it("names only account roots as principals: the CI roles do not exist when it is written", () => {
     const principals = statements()
       .filter((statement) => statement.Effect === "Allow")
-      .flatMap((statement) => list(statement.Principal?.AWS));
+      .flatMap((statement) =>
+        statement.Principal === "*" ? ["*"] : list(statement.Principal?.AWS),
+      );
 
     expect(principals.length).toBeGreaterThan(0);
     for (const principal of principals) expect(principal).toMatch(/^arn:aws:iam::\d{12}:root$/);
@@ -1154,5 +1238,189 @@ describe("the state bucket policy", () => {
     expect(stateFolder("dev", "stages/dev/terraform.tfstate")).toBe("stages/dev/");
     expect(() => stateFolder("dev", "dev.tfstate")).toThrow(/not in a folder named after/);
     expect(() => stateFolder("dev", "stages/terraform.tfstate")).toThrow();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The permissions boundary: what the deploy role can grant, and what a stage role can do.
+// ---------------------------------------------------------------------------------------------
+
+const boundaryArnOf = (stage: StageName) =>
+  `arn:aws:iam::${STAGES[stage].account.id}:policy/${prefixOf(stage)}-permissions-boundary`;
+
+/** The boundary policy's statements, from the stack that creates it. */
+function boundaryStatementsOf(stage: StageName): Statement[] {
+  const [, policy] =
+    resourcesOf(homeOf(stage), "aws_iam_policy").find(
+      ([, config]) => config.name === `${prefixOf(stage)}-permissions-boundary`,
+    ) ?? [];
+  if (!policy) throw new Error(`no boundary policy for ${stage} in ${homeOf(stage)}`);
+  return statementsOf(policy.policy);
+}
+
+describe.each(STAGE_NAMES)("the %s deploy role cannot escalate", (stage) => {
+  const { id: account } = STAGES[stage].account;
+  const statements = () => deployStatementsOf(stage);
+  const stageRole = `arn:aws:iam::${account}:role/${prefixOf(stage)}-x`;
+  const boundary = () => ({ "iam:PermissionsBoundary": boundaryArnOf(stage) });
+  const administratorAccess = "arn:aws:iam::aws:policy/AdministratorAccess";
+
+  it("may create a stage role, give it a policy and pass it to Lambda, only with the boundary", () => {
+    for (const action of [
+      "iam:CreateRole",
+      "iam:PutRolePolicy",
+      "iam:PutRolePermissionsBoundary",
+    ]) {
+      expect(allows(statements(), action, stageRole, boundary()), action).toBe(true);
+      expect(allows(statements(), action, stageRole), `${action} without`).toBe(false);
+      expect(
+        allows(statements(), action, stageRole, { "iam:PermissionsBoundary": administratorAccess }),
+        `${action} with another boundary`,
+      ).toBe(false);
+    }
+    const lambda = { "iam:PassedToService": "lambda.amazonaws.com" };
+    expect(allows(statements(), "iam:PassRole", stageRole, lambda)).toBe(true);
+    expect(
+      allows(statements(), "iam:PassRole", stageRole, {
+        "iam:PassedToService": "ec2.amazonaws.com",
+      }),
+    ).toBe(false);
+  });
+
+  it("cannot remove a boundary, nor change, replace or delete the boundary policy", () => {
+    expect(allows(statements(), "iam:DeleteRolePermissionsBoundary", stageRole, boundary())).toBe(
+      false,
+    );
+    for (const action of [
+      "iam:CreatePolicyVersion",
+      "iam:SetDefaultPolicyVersion",
+      "iam:DeletePolicyVersion",
+      "iam:DeletePolicy",
+    ]) {
+      expect(allows(statements(), action, boundaryArnOf(stage)), action).toBe(false);
+      expect(denies(statements(), action, boundaryArnOf(stage)), action).toBe(true);
+    }
+  });
+
+  it("cannot attach AdministratorAccess, or any managed policy, nor write one", () => {
+    const context = { ...boundary(), "iam:PolicyARN": administratorAccess };
+
+    expect(allows(statements(), "iam:AttachRolePolicy", stageRole, context)).toBe(false);
+    expect(
+      allows(
+        statements(),
+        "iam:CreatePolicy",
+        `arn:aws:iam::${account}:policy/${prefixOf(stage)}-x`,
+      ),
+    ).toBe(false);
+    const writes = statements()
+      .filter((statement) => statement.Effect === "Allow")
+      .flatMap((statement) => list(statement.Action))
+      .filter((action) => /^iam:(Create|Delete|Put|Attach|Set)\w*Polic/.test(action));
+    expect(writes.sort()).toEqual(["iam:DeleteRolePolicy", "iam:PutRolePolicy"]);
+  });
+
+  it("cannot change the CI roles, its own included, even with the boundary", () => {
+    for (const role of ciRoleNames(stage)) {
+      const arn = `arn:aws:iam::${account}:role/${role}`;
+      for (const action of [
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:DeleteRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+        "iam:DeleteRole",
+        "iam:TagRole",
+        "iam:PassRole",
+      ]) {
+        const context = {
+          ...boundary(),
+          "iam:PolicyARN": boundaryArnOf(stage),
+          "iam:PassedToService": "lambda.amazonaws.com",
+        };
+        expect(allows(statements(), action, arn, context), `${action} on ${role}`).toBe(false);
+      }
+    }
+  });
+
+  it("cannot push images or change the image repository", () => {
+    const { id, region } = PROJECT.shared.account;
+    const repository = `arn:aws:ecr:${region}:${id}:repository/${PROJECT.ecrRepositoryName}`;
+
+    for (const action of [
+      "ecr:PutImage",
+      "ecr:InitiateLayerUpload",
+      "ecr:UploadLayerPart",
+      "ecr:CompleteLayerUpload",
+      "ecr:BatchDeleteImage",
+      "ecr:SetRepositoryPolicy",
+      "ecr:PutLifecyclePolicy",
+    ]) {
+      expect(allows(statements(), action, repository), action).toBe(false);
+    }
+    expect(allows(statements(), "ecr:BatchGetImage", repository)).toBe(true);
+  });
+});
+
+describe.each(STAGE_NAMES)("the %s permissions boundary", (stage) => {
+  const view = () => stageView(stacks[stage] ?? {}, STAGES[stage]);
+  /** ARNs with references resolved: a table's `arn`, or another resource's naming attribute. */
+  const resolve = (arn: string): string => {
+    const { account, region, resourceOf, nameOf } = view();
+    if (/^\$\{aws_dynamodb_table\.[^.]+\.arn\}$/.test(arn)) {
+      return `arn:aws:dynamodb:${region}:${account}:table/${String(resourceOf(arn).name)}`;
+    }
+    return arn.replace(/\$\{[a-z0-9_]+\.[^.}]+\.([a-z_]+)\}/g, (reference, attribute) =>
+      nameOf(reference, attribute),
+    );
+  };
+
+  it("is attached to every role of the stage stack", () => {
+    const roles = resourcesOf(stage, "aws_iam_role");
+
+    expect(roles.length).toBeGreaterThanOrEqual(6);
+    for (const [id, role] of roles)
+      expect(role.permissions_boundary, id).toBe(boundaryArnOf(stage));
+  });
+
+  it("allows everything the stage's roles are given (so the boundary takes nothing they use)", () => {
+    const boundary = boundaryStatementsOf(stage);
+    const missing = resourcesOf(stage, "aws_iam_role_policy").flatMap(([id, policy]) =>
+      statementsOf(policy.policy)
+        .filter((statement) => statement.Effect === "Allow")
+        .flatMap((statement) =>
+          list(statement.Action).flatMap((action) =>
+            list(statement.Resource)
+              .map(resolve)
+              .filter((arn) => !allows(boundary, action, arn))
+              .map((arn) => `${id}: ${action} on ${arn}`),
+          ),
+        ),
+    );
+
+    expect(resourcesOf(stage, "aws_iam_role_policy").length).toBeGreaterThanOrEqual(6);
+    expect(missing).toEqual([]);
+  });
+
+  it("caps a role given every action: no IAM, STS, KMS, S3 or ECR, nothing of another stage", () => {
+    const boundary = boundaryStatementsOf(stage);
+    const { id: account, region } = STAGES[stage].account;
+    const actions = boundary.flatMap((statement) => list(statement.Action));
+
+    expect(actions.filter((action) => /^(iam|sts|kms|s3|ecr|organizations):/.test(action))).toEqual(
+      [],
+    );
+    expect(actions.filter((action) => action.includes("*"))).toEqual([]);
+    for (const other of STAGE_NAMES.filter((name) => name !== stage)) {
+      const otherFunction = `arn:aws:lambda:${region}:${account}:function:${prefixOf(other)}`;
+      expect(allows(boundary, "lambda:InvokeFunction", otherFunction), other).toBe(false);
+    }
+    expect(
+      allows(
+        boundary,
+        "lambda:InvokeFunction",
+        `arn:aws:lambda:${region}:${account}:function:${prefixOf(stage)}:7`,
+      ),
+    ).toBe(true);
   });
 });
