@@ -265,7 +265,7 @@ describe.each(STAGE_NAMES)("the CI roles of %s", (stage) => {
     expect(resourcesOf(stage, "aws_iam_openid_connect_provider")).toEqual([]);
   });
 
-  it(`live in ${ciRolesStackName(config)}, which an administrator applies, and not in the stage stack`, () => {
+  it("live in the stack an administrator applies (shared or bootstrap), not in the stage stack", () => {
     const stageRoles = resourcesOf(stage, "aws_iam_role").map(([, role]) => String(role.name));
 
     for (const role of ciRoleNames(stage)) expect(roleNamed(homeOf(stage), role).id).toBeTruthy();
