@@ -11,6 +11,8 @@ import {
   createJsonLinesEventLog,
   createJsonLinesRequestLogger,
   FIELD_LIMITS,
+  isoTimestamp,
+  jsonString,
   TRUNCATION_MARKER,
 } from "../src/logging/json-lines.js";
 import { createPowertoolsRequestLogger } from "../src/logging/powertools.js";
@@ -233,6 +235,36 @@ describe("a log line that cannot fail or flood", () => {
         expect(parsed.method.length).toBeLessThanOrEqual(FIELD_LIMITS.method + slack);
         expect(parsed.path.length).toBeLessThanOrEqual(FIELD_LIMITS.path + slack);
       }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it("writes every string exactly as JSON.stringify would, U+2028/U+2029 escaped (fast-check)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 200 }), (value) => {
+        const expected = JSON.stringify(value)
+          .replace(/\u2028/g, "\\u2028")
+          .replace(/\u2029/g, "\\u2029");
+        expect(jsonString(value, 1_000)).toBe(expected);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("writes the same timestamp as Date#toISOString, whatever the order of the instants", () => {
+    const instants = fc.integer({ min: -62_000_000_000_000, max: 253_000_000_000_000 });
+    fc.assert(
+      fc.property(
+        fc.array(instants, { minLength: 1, maxLength: 5 }),
+        fc.nat(2_500),
+        (starts, step) => {
+          for (const start of starts) {
+            for (const now of [start, start + step, start + 2 * step]) {
+              expect(isoTimestamp(now)).toBe(new Date(now).toISOString());
+            }
+          }
+        },
+      ),
       { numRuns: 1_000 },
     );
   });
