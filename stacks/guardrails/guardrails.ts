@@ -24,7 +24,7 @@ import { type Waiver, waiversOf } from "./waiver";
 
 export interface GuardrailOptions {
   /**
-   * The stage the stack deploys. Stage-only rules (ALC007-ALC009) use it, and ALC010 checks the
+   * The stage the stack deploys. Stage-only rules (ALC007-ALC009, ALC013) use it, and ALC010 checks the
    * `stage` tag against it.
    * @default undefined: a stack of no stage (the shared bootstrap stack); stage-only rules skip it
    */

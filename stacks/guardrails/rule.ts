@@ -19,6 +19,7 @@ export const RULE_IDS = [
   "ALC010",
   "ALC011",
   "ALC012",
+  "ALC013",
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

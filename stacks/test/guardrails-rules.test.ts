@@ -7,8 +7,10 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { EcrRepositoryPolicy } from "@cdktf/provider-aws/lib/ecr-repository-policy";
+import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
@@ -19,6 +21,8 @@ import { Fn, type TerraformStack } from "cdktf";
 import type { IConstruct } from "constructs";
 import { afterAll, describe, expect, it } from "vitest";
 import type { StageName } from "../config";
+import { githubTrustPolicy } from "../constructs/ci-roles";
+import { GithubOidcProvider } from "../constructs/github-oidc-provider";
 import { RULE_IDS, RULES, type RuleId, waive } from "../guardrails/index";
 import {
   ACCOUNT_ROOT,
@@ -35,6 +39,7 @@ import {
   policyJson,
   removeGuardedStackOutdirs,
   synthError,
+  TEST_ACCOUNT_ID,
 } from "./guardrail-fixtures";
 
 afterAll(removeGuardedStackOutdirs);
@@ -480,6 +485,99 @@ const breakingCases: readonly BreakingCase[] = [
       }),
     problem: 'any AWS account may call "lambda:InvokeFunction"',
   },
+  {
+    name: "a dev stack defines a role that GitHub Actions assumes through the OIDC provider",
+    ruleId: "ALC013",
+    stage: "dev",
+    arrange: (stack) =>
+      new IamRole(stack, "github-role", {
+        name: "github-role",
+        assumeRolePolicy: githubTrustPolicy(TEST_ACCOUNT_ID, "repo:o/r:pull_request"),
+      }),
+    problem: "assume_role_policy: statement 1 trusts the GitHub OIDC provider",
+  },
+  {
+    name: "a prod stack's role checks GitHub OIDC claims of a provider given as a reference",
+    ruleId: "ALC013",
+    stage: "prod",
+    arrange: (stack) => {
+      const provider = new IamOpenidConnectProvider(stack, "oidc", {
+        url: "https://oidc.example.com",
+        clientIdList: ["sts.amazonaws.com"],
+      });
+      return new IamRole(stack, "claims-role", {
+        name: "claims-role",
+        assumeRolePolicy: Fn.jsonencode({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Federated: provider.arn },
+              Action: "sts:AssumeRoleWithWebIdentity",
+              Condition: {
+                StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+              },
+            },
+          ],
+        }),
+      });
+    },
+    problem: "statement 1 checks GitHub OIDC claims",
+  },
+  {
+    name: "a test stack's role trusts an OIDC provider resource with sts:AssumeRoleWithWebIdentity",
+    ruleId: "ALC013",
+    stage: "test",
+    arrange: (stack) => {
+      const provider = new IamOpenidConnectProvider(stack, "oidc", {
+        url: "https://oidc.example.com",
+        clientIdList: ["sts.amazonaws.com"],
+      });
+      return new IamRole(stack, "web-identity-role", {
+        name: "web-identity-role",
+        assumeRolePolicy: Fn.jsonencode({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Federated: provider.arn },
+              Action: "sts:AssumeRoleWithWebIdentity",
+              Condition: { StringEquals: { "oidc.example.com:aud": "sts.amazonaws.com" } },
+            },
+          ],
+        }),
+      });
+    },
+    problem: "trusts an OIDC provider given as a reference",
+  },
+  {
+    name: "a dev stack's role follows the CI role naming convention",
+    ruleId: "ALC013",
+    stage: "dev",
+    arrange: (stack) => makeRole(stack, "agnostic-lambda-core-dev-ci-deploy"),
+    problem: 'name "agnostic-lambda-core-dev-ci-deploy" follows the CI role naming convention',
+  },
+  {
+    name: "a dev stack puts a policy on a CI role by name",
+    ruleId: "ALC013",
+    stage: "dev",
+    arrange: (stack) =>
+      new IamRolePolicy(stack, "widen-ci-role", {
+        name: "widen-ci-role",
+        role: "agnostic-lambda-core-dev-ci-plan",
+        policy: policyJson([
+          { Effect: "Allow", Action: "s3:GetObject", Resource: `${S3_BUCKET_ARN}/*` },
+        ]),
+      }),
+    problem: 'puts a policy on the CI role "agnostic-lambda-core-dev-ci-plan"',
+  },
+  {
+    name: "a test stack defines the GitHub OIDC provider",
+    ruleId: "ALC013",
+    stage: "test",
+    arrange: (stack) => new GithubOidcProvider(stack, "github-oidc").provider,
+    problem: "the GitHub OIDC provider (https://token.actions.githubusercontent.com)",
+  },
 ];
 
 describe("each guardrail refuses a stack that breaks it", () => {
@@ -516,6 +614,23 @@ interface PassingCase {
 }
 
 const passingCases: readonly PassingCase[] = [
+  {
+    name: "a stack of no stage (shared, bootstrap-<stage>) defines the CI roles and the GitHub OIDC provider",
+    arrange: (stack) => {
+      new GithubOidcProvider(stack, "github-oidc");
+      new IamRole(stack, "agnostic-lambda-core-dev-ci-plan", {
+        name: "agnostic-lambda-core-dev-ci-plan",
+        assumeRolePolicy: githubTrustPolicy(TEST_ACCOUNT_ID, "repo:o/r:pull_request"),
+      });
+    },
+  },
+  {
+    name: "a stage stack's service role is assumed by Lambda, not by GitHub Actions",
+    stage: "prod",
+    arrange: (stack) => {
+      makeRole(stack, "agnostic-lambda-core-prod-service");
+    },
+  },
   {
     name: 'cloudwatch:PutMetricData on "*" carries a cloudwatch:namespace condition',
     arrange: (stack) =>

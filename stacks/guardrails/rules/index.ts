@@ -14,6 +14,7 @@ import { prodLogRetention } from "./alc009-prod-log-retention";
 import { requiredTags } from "./alc010-required-tags";
 import { providerPinsAccount } from "./alc011-allowed-account-ids";
 import { noAnonymousPrincipal } from "./alc012-principal-star";
+import { noCiRoleInStageStack } from "./alc013-no-ci-role-in-stage-stack";
 
 export const RULES: readonly GuardrailRule[] = [
   snsTopicKms,
@@ -28,4 +29,5 @@ export const RULES: readonly GuardrailRule[] = [
   requiredTags,
   providerPinsAccount,
   noAnonymousPrincipal,
+  noCiRoleInStageStack,
 ];
