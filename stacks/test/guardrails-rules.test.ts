@@ -66,6 +66,31 @@ const S3_BUCKET_ARN = "arn:aws:s3:::agnostic-lambda-core-artifacts";
 const CANARY_WAIVER_REASON =
   "Canary alarm: its action is CodeDeploy's automatic rollback; paging would duplicate the release's report";
 
+/**
+ * A role trusting an OIDC provider of the same stack (a reference, unknown at synth) through
+ * sts:AssumeRoleWithWebIdentity, with one `aud` condition under `audienceKey`.
+ */
+function makeWebIdentityRole(stack: TerraformStack, id: string, audienceKey: string): IamRole {
+  const provider = new IamOpenidConnectProvider(stack, "oidc", {
+    url: "https://oidc.example.com",
+    clientIdList: ["sts.amazonaws.com"],
+  });
+  return new IamRole(stack, id, {
+    name: id,
+    assumeRolePolicy: Fn.jsonencode({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Federated: provider.arn },
+          Action: "sts:AssumeRoleWithWebIdentity",
+          Condition: { StringEquals: { [audienceKey]: "sts.amazonaws.com" } },
+        },
+      ],
+    }),
+  });
+}
+
 const breakingCases: readonly BreakingCase[] = [
   {
     name: "an SNS topic has no KMS key",
@@ -500,54 +525,15 @@ const breakingCases: readonly BreakingCase[] = [
     name: "a prod stack's role checks GitHub OIDC claims of a provider given as a reference",
     ruleId: "ALC013",
     stage: "prod",
-    arrange: (stack) => {
-      const provider = new IamOpenidConnectProvider(stack, "oidc", {
-        url: "https://oidc.example.com",
-        clientIdList: ["sts.amazonaws.com"],
-      });
-      return new IamRole(stack, "claims-role", {
-        name: "claims-role",
-        assumeRolePolicy: Fn.jsonencode({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Federated: provider.arn },
-              Action: "sts:AssumeRoleWithWebIdentity",
-              Condition: {
-                StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
-              },
-            },
-          ],
-        }),
-      });
-    },
+    arrange: (stack) =>
+      makeWebIdentityRole(stack, "claims-role", "token.actions.githubusercontent.com:aud"),
     problem: "statement 1 checks GitHub OIDC claims",
   },
   {
     name: "a test stack's role trusts an OIDC provider resource with sts:AssumeRoleWithWebIdentity",
     ruleId: "ALC013",
     stage: "test",
-    arrange: (stack) => {
-      const provider = new IamOpenidConnectProvider(stack, "oidc", {
-        url: "https://oidc.example.com",
-        clientIdList: ["sts.amazonaws.com"],
-      });
-      return new IamRole(stack, "web-identity-role", {
-        name: "web-identity-role",
-        assumeRolePolicy: Fn.jsonencode({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Federated: provider.arn },
-              Action: "sts:AssumeRoleWithWebIdentity",
-              Condition: { StringEquals: { "oidc.example.com:aud": "sts.amazonaws.com" } },
-            },
-          ],
-        }),
-      });
-    },
+    arrange: (stack) => makeWebIdentityRole(stack, "web-identity-role", "oidc.example.com:aud"),
     problem: "trusts an OIDC provider given as a reference",
   },
   {
