@@ -35,6 +35,8 @@ export default async function setup(project: TestProject): Promise<() => void> {
       // One line and stop: a thrown error would add vitest's own confused "no test files found"
       // and a stack that only points into this file.
       console.error(`error: ${error.message}`);
+      // vitest's own temp directory would outlive the exit.
+      rmSync(project.tmpDir, { recursive: true, force: true });
       process.exit(1);
     }
   }
