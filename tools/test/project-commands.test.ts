@@ -8,12 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   FAKE_CREDENTIALS,
   type FakeAwsEndpoint,
   startFakeAwsEndpoint,
-} from "../dora/test/support/fake-aws-endpoint.js";
+} from "@agnostic-lambda-core/fake-aws/scripted";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const repositoryRoot = fileURLToPath(new URL("../..", import.meta.url));
 const run = promisify(execFile);
