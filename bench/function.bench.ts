@@ -32,6 +32,7 @@ import { fileURLToPath } from "node:url";
 import { bundleOptions } from "@agnostic-lambda-core/function/build";
 import autocannon from "autocannon";
 import { build } from "esbuild";
+import { measure, recordVerdict } from "./report";
 import { median } from "./stats";
 
 const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
@@ -115,6 +116,14 @@ const figures: Figure[] = [];
 function report(figure: Figure): void {
   figures.push(figure);
   const verdict = figure.pass === undefined ? "info" : figure.pass ? "PASS" : "MISS";
+  if (figure.pass !== undefined) {
+    recordVerdict({
+      name: figure.name,
+      value: figure.value,
+      budget: figure.budget,
+      met: figure.pass,
+    });
+  }
   console.log(
     `${figure.name.padEnd(48)} ${figure.value.padStart(14)}   budget ${figure.budget.padEnd(18)} ${verdict}`,
   );
@@ -303,7 +312,9 @@ async function main(): Promise<number> {
       budget: `< ${BUDGET.bundleKibibytes} KiB`,
       pass: bundleKib < BUDGET.bundleKibibytes,
     });
-    const powertoolsBundle = await bundlePowertoolsVariant(scratch);
+    const powertoolsBundle = await measure("bundle with Powertools Logger", () =>
+      bundlePowertoolsVariant(scratch),
+    );
     const powertoolsKib = statSync(powertoolsBundle).size / 1024;
     report({
       name: "  variant: bundle with Powertools Logger",
@@ -312,7 +323,7 @@ async function main(): Promise<number> {
       pass: undefined,
     });
 
-    const v2 = measureV2Python();
+    const v2 = await measure("v2 Python handler (same run)", () => measureV2Python());
     const v2Micro = v2 === undefined ? V2_PYTHON_ISSUE_2_MICROSECONDS : v2.medianNs / 1000;
     report({
       name: "v2 Python handler POST /, median",
@@ -321,7 +332,9 @@ async function main(): Promise<number> {
       pass: undefined,
     });
     if (v2 === undefined) console.log("  (issue 2's figure stands in: python3 is not installed)");
-    const warm = measureWarm(indexBundle);
+    const warm = await measure("warm invocations (100 000 after 30 000 warm-up)", () =>
+      measureWarm(indexBundle),
+    );
     const warmMedian = warm.medianNs / 1000;
     report({
       name: "warm invocation POST /, sync core, median",
@@ -341,7 +354,9 @@ async function main(): Promise<number> {
       budget: "(none)",
       pass: undefined,
     });
-    const silent = measureWarm(indexBundle, { LOG_LEVEL: "SILENT" });
+    const silent = await measure("warm invocations without the request log", () =>
+      measureWarm(indexBundle, { LOG_LEVEL: "SILENT" }),
+    );
     const silentMedian = silent.medianNs / 1000;
     report({
       name: "  without the request log line, median",
@@ -349,7 +364,10 @@ async function main(): Promise<number> {
       budget: `< ${BUDGET.silentMedianMicroseconds} µs`,
       pass: silentMedian < BUDGET.silentMedianMicroseconds,
     });
-    const asyncCore = measureWarm(await bundleAsyncCoreVariant(scratch));
+    const asyncBundle = await bundleAsyncCoreVariant(scratch);
+    const asyncCore = await measure("warm invocations, async core variant", () =>
+      measureWarm(asyncBundle),
+    );
     const asyncMedian = asyncCore.medianNs / 1000;
     report({
       name: "warm invocation POST /, async core, median",
@@ -363,7 +381,9 @@ async function main(): Promise<number> {
       budget: "(reference)",
       pass: undefined,
     });
-    const powertools = measureWarm(powertoolsBundle);
+    const powertools = await measure("warm invocations, Powertools Logger variant", () =>
+      measureWarm(powertoolsBundle),
+    );
     report({
       name: "  variant: Powertools Logger, median",
       value: `${(powertools.medianNs / 1000).toFixed(2)} µs`,
@@ -378,7 +398,9 @@ async function main(): Promise<number> {
     });
     console.log(`  (each timing includes one hrtime pair, ${warm.timerNs} ns)`);
 
-    const cold = measureColdStart(indexBundle);
+    const cold = await measure("cold starts (31 interleaved runs)", () =>
+      measureColdStart(indexBundle),
+    );
     const coldDelta = cold.bundleMs - cold.emptyMs;
     report({
       name: "cold start: import + first call - node -e 0",
@@ -389,7 +411,9 @@ async function main(): Promise<number> {
     console.log(
       `  (median of 31: ${cold.bundleMs.toFixed(1)} ms with the bundle, ${cold.emptyMs.toFixed(1)} ms for node -e 0)`,
     );
-    const powertoolsCold = measureColdStart(powertoolsBundle);
+    const powertoolsCold = await measure("cold starts, Powertools Logger variant", () =>
+      measureColdStart(powertoolsBundle),
+    );
     report({
       name: "  variant: Powertools Logger",
       value: `${(powertoolsCold.bundleMs - powertoolsCold.emptyMs).toFixed(1)} ms`,
@@ -397,6 +421,8 @@ async function main(): Promise<number> {
       pass: undefined,
     });
 
+    console.log("▶ local server against bare node:http (3 x 4 s each) ...");
+    const serverStarted = performance.now();
     const local = await startChildServer([serverBundle], {
       PORT: "0",
       HOST: "127.0.0.1",
@@ -425,6 +451,9 @@ async function main(): Promise<number> {
     } finally {
       await Promise.all([local.stop(), bare.stop()]);
     }
+    console.log(
+      `✓ local server against bare node:http (${((performance.now() - serverStarted) / 1000).toFixed(1)} s)`,
+    );
     const localRps = localRates.reduce((a, b) => a + b, 0) / localRates.length;
     const bareRps = bareRates.reduce((a, b) => a + b, 0) / bareRates.length;
     const ratio = localRps / bareRps;

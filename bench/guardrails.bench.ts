@@ -22,6 +22,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { checkBudget, measure } from "./report";
 import { median } from "./stats";
 
 // Read by every TerraformStack constructor, so it must be set before any stack exists.
@@ -60,12 +61,17 @@ function describeRuns(label: string, times: readonly number[]): string {
 function overheadLine(kind: string, withGuardrails: number, without: number, gate: boolean) {
   const overhead = (withGuardrails - without) / without;
   const within = overhead < BUDGET;
-  const verdict = gate ? (within ? "within budget" : "OVER BUDGET") : "diagnostic, no verdict";
-  console.log(
-    `${kind}: guardrails add ${(overhead * 100).toFixed(1)}% ` +
-      `(${(withGuardrails - without).toFixed(1)} ms); budget < ${BUDGET * 100}%: ${verdict}`,
-  );
-  return within || !gate;
+  const figure = `${(overhead * 100).toFixed(1)}% (${(withGuardrails - without).toFixed(1)} ms)`;
+  if (gate) {
+    return checkBudget({
+      name: `${kind}: what the guardrails add`,
+      value: figure,
+      budget: `< ${BUDGET * 100}%`,
+      met: within,
+    });
+  }
+  console.log(`  ${kind}: guardrails add ${figure}; diagnostic, no verdict`);
+  return true;
 }
 
 async function parent(): Promise<void> {
@@ -77,24 +83,29 @@ async function parent(): Promise<void> {
     const outdir = () => join(workDirectory, `run-${run++}`);
 
     let violations = 0;
-    for (let index = 0; index < IN_PROCESS_WARMUP; index += 1) {
-      await synthOnce(outdir(), false);
-      violations = await synthOnce(outdir(), true);
-    }
     const inProcess = { on: [] as number[], off: [] as number[] };
     const inProcessCpu = { on: [] as number[], off: [] as number[] };
-    for (let index = 0; index < IN_PROCESS_RUNS; index += 1) {
-      // Alternate which mode goes first, so neither always runs on a freshly collected heap.
-      const order = index % 2 === 0 ? [true, false] : [false, true];
-      for (const guardrails of order) {
-        const started = performance.now();
-        const cpuBefore = process.cpuUsage();
-        await synthOnce(outdir(), guardrails);
-        const cpu = process.cpuUsage(cpuBefore);
-        (guardrails ? inProcess.on : inProcess.off).push(performance.now() - started);
-        (guardrails ? inProcessCpu.on : inProcessCpu.off).push((cpu.user + cpu.system) / 1000);
-      }
-    }
+    await measure(
+      `in-process synth, ${IN_PROCESS_RUNS} runs with and without guardrails`,
+      async () => {
+        for (let index = 0; index < IN_PROCESS_WARMUP; index += 1) {
+          await synthOnce(outdir(), false);
+          violations = await synthOnce(outdir(), true);
+        }
+        for (let index = 0; index < IN_PROCESS_RUNS; index += 1) {
+          // Alternate which mode goes first, so neither always runs on a freshly collected heap.
+          const order = index % 2 === 0 ? [true, false] : [false, true];
+          for (const guardrails of order) {
+            const started = performance.now();
+            const cpuBefore = process.cpuUsage();
+            await synthOnce(outdir(), guardrails);
+            const cpu = process.cpuUsage(cpuBefore);
+            (guardrails ? inProcess.on : inProcess.off).push(performance.now() - started);
+            (guardrails ? inProcessCpu.on : inProcessCpu.off).push((cpu.user + cpu.system) / 1000);
+          }
+        }
+      },
+    );
     console.log(describeRuns("in process, wall, without guardrails", inProcess.off));
     console.log(describeRuns("in process, wall, with guardrails   ", inProcess.on));
     console.log(describeRuns("in process, CPU,  without guardrails", inProcessCpu.off));
@@ -105,23 +116,30 @@ async function parent(): Promise<void> {
     const self = fileURLToPath(import.meta.url);
     const fresh = { on: [] as number[], off: [] as number[] };
     const freshCpu = { on: [] as number[], off: [] as number[] };
-    for (let index = 0; index < FRESH_PROCESS_RUNS; index += 1) {
-      const order = index % 2 === 0 ? ["on", "off"] : ["off", "on"];
-      for (const mode of order) {
-        const started = performance.now();
-        const result = spawnSync(
-          process.execPath,
-          ["--import", "tsx", self, "--child", mode, outdir()],
-          { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } },
-        );
-        const elapsed = performance.now() - started;
-        if (result.status !== 0) throw new Error(`child synth (${mode}) failed: ${result.stderr}`);
-        const cpuMs = Number(/cpu-ms (\d+(?:\.\d+)?)/.exec(result.stdout)?.[1]);
-        if (!Number.isFinite(cpuMs)) throw new Error(`child synth (${mode}) printed no CPU time`);
-        (mode === "on" ? fresh.on : fresh.off).push(elapsed);
-        (mode === "on" ? freshCpu.on : freshCpu.off).push(cpuMs);
-      }
-    }
+    await measure(
+      `fresh-process synth, ${FRESH_PROCESS_RUNS} runs with and without guardrails`,
+      () => {
+        for (let index = 0; index < FRESH_PROCESS_RUNS; index += 1) {
+          const order = index % 2 === 0 ? ["on", "off"] : ["off", "on"];
+          for (const mode of order) {
+            const started = performance.now();
+            const result = spawnSync(
+              process.execPath,
+              ["--import", "tsx", self, "--child", mode, outdir()],
+              { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } },
+            );
+            const elapsed = performance.now() - started;
+            if (result.status !== 0)
+              throw new Error(`child synth (${mode}) failed: ${result.stderr}`);
+            const cpuMs = Number(/cpu-ms (\d+(?:\.\d+)?)/.exec(result.stdout)?.[1]);
+            if (!Number.isFinite(cpuMs))
+              throw new Error(`child synth (${mode}) printed no CPU time`);
+            (mode === "on" ? fresh.on : fresh.off).push(elapsed);
+            (mode === "on" ? freshCpu.on : freshCpu.off).push(cpuMs);
+          }
+        }
+      },
+    );
     console.log(describeRuns("fresh process, wall, without guardrails", fresh.off));
     console.log(describeRuns("fresh process, wall, with guardrails   ", fresh.on));
     console.log(describeRuns("fresh process, CPU,  without guardrails", freshCpu.off));

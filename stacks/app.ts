@@ -1,4 +1,4 @@
-import { App } from "cdktf";
+import { App, Aspects, TerraformStack } from "cdktf";
 import {
   BootstrapStack,
   stagesCreatingOidcProvider,
@@ -14,7 +14,13 @@ import {
   selectImage,
   validateStageConfig,
 } from "./config";
-import { applyGuardrails, guardrailOptionsFor } from "./guardrails/index";
+import {
+  type AppliedWaiver,
+  applyGuardrails,
+  type GuardrailOptions,
+  Guardrails,
+  guardrailOptionsFor,
+} from "./guardrails/index";
 import { SharedStack } from "./shared-stack";
 import { StageStack } from "./stage-stack";
 
@@ -66,7 +72,13 @@ export function buildApp(options: BuildAppOptions = {}): App {
 
   // Left undefined, App honours the cdktf CLI's CDKTF_OUTDIR (`cdktf synth --output`).
   const app = new App(options.outdir ? { outdir: options.outdir } : {});
-  const guard = options.guardrails === false ? () => {} : applyGuardrails;
+  // Waivers are not printed one by one while synthesizing (tests synthesize the app dozens of
+  // times): `npm run synth` counts them afterwards (see {@link synthesizedStacks}).
+  const guard =
+    options.guardrails === false
+      ? () => {}
+      : (stack: TerraformStack, guardOptions: GuardrailOptions) =>
+          applyGuardrails(stack, { ...guardOptions, report: () => {} });
   const shared = new SharedStack(app, "shared", {
     stages: allConfigs,
     bootstrap: env.SHARED_STATE_BOOTSTRAP === "1" || env.SHARED_STATE_BOOTSTRAP === "true",
@@ -87,4 +99,20 @@ export function buildApp(options: BuildAppOptions = {}): App {
     guard(stage, guardrailOptionsFor(config));
   }
   return app;
+}
+
+/** One synthesized stack of the app, with the guardrail waivers applied to it. */
+export interface SynthesizedStackSummary {
+  readonly id: string;
+  readonly appliedWaivers: readonly AppliedWaiver[];
+}
+
+/** The app's stacks in the order they were added, each with its applied waivers (after synth). */
+export function synthesizedStacks(app: App): SynthesizedStackSummary[] {
+  return app.node.children.filter(TerraformStack.isStack).map((stack) => ({
+    id: stack.node.id,
+    appliedWaivers: Aspects.of(stack)
+      .all.filter((aspect): aspect is Guardrails => aspect instanceof Guardrails)
+      .flatMap((guardrails) => guardrails.appliedWaivers),
+  }));
 }

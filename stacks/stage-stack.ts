@@ -2,6 +2,7 @@ import type { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
+import { AWS_PROVIDER_VERSION } from "./aws-provider";
 import {
   architectureOf,
   type ImageSelection,
@@ -17,8 +18,7 @@ import { ProgressiveDelivery } from "./constructs/progressive-delivery";
 import { ServiceAlarms } from "./constructs/service-alarms";
 import { LIVE_ALIAS, stagePermissionsBoundaryArn } from "./names";
 
-/** The provider constraint: the bindings are for 5.99; the offline mirror holds 5.100. */
-export const AWS_PROVIDER_VERSION = "~> 5.99";
+export { AWS_PROVIDER_VERSION };
 
 export interface StageStackProps {
   readonly config: StageConfig;

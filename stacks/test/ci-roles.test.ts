@@ -8,7 +8,7 @@
  * and every AWS SDK command the release, CI and DORA tools import. The state bucket's policy is
  * evaluated for each stage's CI roles and administrators against the synthesized backends.
  */
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,16 +50,20 @@ let stacks: Record<string, StackJson>;
 
 function synthAll(options: Parameters<typeof buildApp>[0] = {}): Record<string, StackJson> {
   const outdir = mkdtempSync(join(tmpdir(), "ci-roles-"));
-  buildApp({ outdir, env: { IMAGE_TAG: "v1" }, ...options }).synth();
-  const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as {
-    stacks: Record<string, { synthesizedStackPath: string }>;
-  };
-  return Object.fromEntries(
-    Object.entries(manifest.stacks).map(([name, stack]) => [
-      name,
-      JSON.parse(readFileSync(join(outdir, stack.synthesizedStackPath), "utf8")) as StackJson,
-    ]),
-  );
+  try {
+    buildApp({ outdir, env: { IMAGE_TAG: "v1" }, ...options }).synth();
+    const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as {
+      stacks: Record<string, { synthesizedStackPath: string }>;
+    };
+    return Object.fromEntries(
+      Object.entries(manifest.stacks).map(([name, stack]) => [
+        name,
+        JSON.parse(readFileSync(join(outdir, stack.synthesizedStackPath), "utf8")) as StackJson,
+      ]),
+    );
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 beforeAll(() => {

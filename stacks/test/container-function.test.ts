@@ -15,6 +15,7 @@ import {
   resourcesOfType,
   type SynthesizedStack,
   type TerraformJson,
+  testingApp,
 } from "./support/synth";
 
 const BASE_PROPS: ContainerFunctionProps = {
@@ -29,7 +30,7 @@ function synthFunction(props: Partial<ContainerFunctionProps> = {}): {
   readonly built: ContainerFunction;
   readonly synthesized: SynthesizedStack;
 } {
-  const stack = new TerraformStack(Testing.app(), "container-function");
+  const stack = new TerraformStack(testingApp(), "container-function");
   const built = new ContainerFunction(stack, "fn", { ...BASE_PROPS, ...props });
   const json = Testing.synth(stack);
   return { built, synthesized: { json, terraform: JSON.parse(json) as TerraformJson } };

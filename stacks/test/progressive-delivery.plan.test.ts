@@ -4,10 +4,10 @@
  * settings and the hook functions, with the values the release command relies on. One more plan,
  * against a state in which CodeDeploy moved the alias, shows Terraform leaves the alias alone.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { STAGE_NAMES, STAGES } from "../config";
 import {
   AUTO_ROLLBACK_EVENTS,
@@ -156,6 +156,7 @@ describe.each(STAGE_NAMES)("offline plan of progressive delivery in %s", (stage)
 describe("offline plan after a release", () => {
   it("shows no drift on the live alias whose version and weights CodeDeploy changed", () => {
     const work = mkdtempSync(join(tmpdir(), "release-drift-"));
+    onTestFinished(() => rmSync(work, { recursive: true, force: true }));
     const stackDirectory = join(synthesizeStacks(join(work, "out")), "dev");
     const synthesized = JSON.parse(readFileSync(join(stackDirectory, "cdk.tf.json"), "utf8")) as {
       resource: { aws_lambda_alias: Record<string, unknown> };
@@ -201,7 +202,10 @@ describe("offline plan after a release", () => {
       }),
     );
 
-    const { plan } = planStackDirectory(stackDirectory, { stateFile });
+    const { plan } = planStackDirectory(stackDirectory, {
+      stateFile,
+      workDirectory: join(work, "plan"),
+    });
 
     const alias = plan.resource_changes.find(
       (change) => change.address === `aws_lambda_alias.${aliasId}`,

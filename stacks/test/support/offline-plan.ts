@@ -3,7 +3,8 @@
  *
  * A synthesized stack is copied into a work directory with an override file (local backend,
  * provider skip flags and dummy credentials, `allowed_account_ids` lifted since no account can be
- * looked up), then `terraform init -plugin-dir "$TF_PLUGIN_DIR"`, `validate`, `plan -out` and
+ * looked up), then `terraform init -plugin-dir <provider mirror>` (found by ./terraform-provider),
+ * `validate`, `plan -out` and
  * `show -json` run there. The parsed plan JSON is what tests assert on.
  *
  * - `readStagePlan(stage)`: the plan of one stage, computed once per test run (shared by every
@@ -21,15 +22,20 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, delimiter, dirname, join } from "node:path";
+import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { buildApp } from "../../app";
 import { STAGE_NAMES, type StageName } from "../../config";
 import { OFFLINE_PLAN_DIRECTORY_KEY } from "./plan-cache";
+import {
+  type OfflineToolchain,
+  ProviderNotFoundError,
+  resolveToolchain,
+  TerraformNotFoundError,
+} from "./terraform-provider";
 
 /** The image every offline plan deploys: a tag and a digest, as a release would pin them. */
 export const OFFLINE_PLAN_IMAGE = {
@@ -37,7 +43,7 @@ export const OFFLINE_PLAN_IMAGE = {
   IMAGE_DIGEST: `sha256:${"0123456789abcdef".repeat(4)}`,
 } as const;
 
-/** Terraform or the provider mirror is missing: the message says what to install or set. */
+/** Terraform or the provider is missing: the message says what to install or set. */
 export class OfflinePlanSetupError extends Error {
   override readonly name = "OfflinePlanSetupError";
 }
@@ -47,58 +53,32 @@ export class TerraformCommandError extends Error {
   override readonly name = "TerraformCommandError";
 }
 
-export interface OfflineToolchain {
-  readonly terraformBinary: string;
-  /** The directory that contains `registry.terraform.io/hashicorp/aws/...`. */
-  readonly pluginDirectory: string;
-}
+export type { OfflineToolchain };
+
+let resolvedForThisProcess: OfflineToolchain | undefined;
 
 /**
- * Finds `terraform` on the PATH and the provider mirror named by `TF_PLUGIN_DIR`.
- * Throws {@link OfflinePlanSetupError} saying what to set: the check must fail, never skip.
+ * terraform on the PATH and the hashicorp/aws provider, found the way Terraform would find it
+ * (see ./terraform-provider: TF_PLUGIN_DIR, the CLI configuration, the implied mirrors, common
+ * prefixes, else a registry download into the plugin cache). Resolved once per process for the
+ * real environment. Throws {@link OfflinePlanSetupError} saying what to do: the check must
+ * fail, never skip.
  */
 export function resolveOfflineToolchain(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): OfflineToolchain {
-  const terraformBinary = findOnPath("terraform", env.PATH ?? "");
-  if (!terraformBinary) {
-    throw new OfflinePlanSetupError(
-      "terraform was not found on the PATH: install Terraform >= 1.10 (native S3 locking) to run the offline plan check",
-    );
-  }
-  const configured = env.TF_PLUGIN_DIR?.trim();
-  if (!configured) {
-    throw new OfflinePlanSetupError(
-      "TF_PLUGIN_DIR is not set: point it at the directory that contains registry.terraform.io/hashicorp/aws/<version>/<os_arch>/ (.ci/run finds and sets it)",
-    );
-  }
-  // Accept the mirror root and, forgivingly, its registry.terraform.io child.
-  const candidates =
-    basename(configured) === "registry.terraform.io"
-      ? [configured, dirname(configured)]
-      : [configured];
-  const pluginDirectory = candidates.find((candidate) =>
-    existsSync(join(candidate, "registry.terraform.io", "hashicorp", "aws")),
-  );
-  if (!pluginDirectory) {
-    throw new OfflinePlanSetupError(
-      `TF_PLUGIN_DIR="${configured}" holds no registry.terraform.io/hashicorp/aws/<version>/<os_arch>/ provider mirror: set it to the mirror's root directory`,
-    );
-  }
-  return { terraformBinary, pluginDirectory };
-}
-
-function findOnPath(binary: string, path: string): string | undefined {
-  for (const directory of path.split(delimiter)) {
-    if (!directory) continue;
-    const candidate = join(directory, binary);
-    try {
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not in this directory
+  const real = env === process.env;
+  if (real && resolvedForThisProcess) return resolvedForThisProcess;
+  try {
+    const toolchain = resolveToolchain({ env });
+    if (real) resolvedForThisProcess = toolchain;
+    return toolchain;
+  } catch (error) {
+    if (error instanceof ProviderNotFoundError || error instanceof TerraformNotFoundError) {
+      throw new OfflinePlanSetupError(error.message);
     }
+    throw error;
   }
-  return undefined;
 }
 
 /**
@@ -333,7 +313,7 @@ const planCache = new Map<string, TerraformPlan>();
 /**
  * The offline plan of a stage for this test run. The first caller (in any worker) synthesizes
  * and plans while holding a lock, so plans run one at a time and once per run; later callers
- * read `<cacheDir>/<stage>/plan.json`. A setup problem (no terraform, no TF_PLUGIN_DIR) is
+ * read `<cacheDir>/<stage>/plan.json`. A setup problem (no terraform, no provider) is
  * recorded and thrown to every caller, so each offline test fails with the message.
  */
 export async function readStagePlan(stage: StageName): Promise<TerraformPlan> {

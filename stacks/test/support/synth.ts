@@ -2,7 +2,7 @@
  * Synthesis helpers for the stack unit tests: fixture factories for stage configs and images,
  * one-stack synthesis with cdktf's `Testing`, and lookups into the synthesized JSON.
  */
-import { Testing } from "cdktf";
+import { type App, Testing } from "cdktf";
 import {
   type ImageSelection,
   STAGES,
@@ -12,6 +12,7 @@ import {
 } from "../../config";
 import { SharedStack } from "../../shared-stack";
 import { StageStack } from "../../stage-stack";
+import { fileScopedTemporaryDirectory } from "./temporary-directories";
 
 export const TEST_IMAGE_TAG = "v3.1.4";
 export const TEST_IMAGE_DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -71,18 +72,26 @@ export interface TerraformJson {
   readonly data?: unknown;
 }
 
+/**
+ * cdktf's `Testing.app()` with its output directory in the temp folder, removed after the test
+ * file (a bare `Testing.app()` makes a `cdktf.outdir.*` directory nobody removes).
+ */
+export function testingApp(): App {
+  return Testing.app({ outdir: fileScopedTemporaryDirectory("cdktf.outdir.") });
+}
+
 export function synthStageStack(
   config: StageConfig,
   image: ImageSelection = makeImage(),
 ): SynthesizedStack {
-  const app = Testing.app();
+  const app = testingApp();
   const stack = new StageStack(app, config.stage, { config, image });
   const json = Testing.synth(stack);
   return { json, terraform: JSON.parse(json) as TerraformJson };
 }
 
 export function synthSharedStack(options: { bootstrap?: boolean } = {}): SynthesizedStack {
-  const app = Testing.app();
+  const app = testingApp();
   const stack = new SharedStack(app, "shared", {
     stages: Object.values(STAGES),
     bootstrap: options.bootstrap,

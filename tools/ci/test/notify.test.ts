@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { main, outcomeMessage, type ReleaseOutcome } from "../notify";
 import { type LocalServer, startLocalServer } from "./support/http";
 
@@ -87,7 +87,9 @@ describe("notify", () => {
   it("appends the outcome to the job summary file", async () => {
     server = await startFakeSns();
     vi.spyOn(console, "log").mockImplementation(() => undefined);
-    const summary = join(mkdtempSync(join(tmpdir(), "notify-")), "summary.md");
+    const directory = mkdtempSync(join(tmpdir(), "notify-"));
+    onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
+    const summary = join(directory, "summary.md");
 
     await main(makeArgs({ "summary-file": summary, status: "failure" }), {
       client: clientFor(server),

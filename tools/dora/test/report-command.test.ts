@@ -294,6 +294,9 @@ describe("report from the recorder's log group (--source aws)", () => {
       [
         "--import",
         "tsx",
+        // As `npm run dora` does: no AWS SDK Node-version warning (tools/project-env.ts).
+        "--import",
+        "./tools/project-env.ts",
         "tools/dora/cli.ts",
         "report",
         "--source",

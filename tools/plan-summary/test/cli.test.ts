@@ -1,13 +1,21 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { loadPlans, main, parsePlanArgument, UsageError } from "../cli";
 import { PlanFileError, parsePlan } from "../plan";
 import { makeChange, makePlan } from "./support/plans";
 
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "plan-summary-cli-"));
+});
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
 function tempDirectory(): string {
-  return mkdtempSync(join(tmpdir(), "plan-summary-cli-"));
+  return mkdtempSync(join(root, "case-"));
 }
 
 function writePlanFile(directory: string, name: string, content: unknown): string {

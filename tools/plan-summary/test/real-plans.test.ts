@@ -3,10 +3,10 @@
  * plan against a prior state with a replacement and deletions made by changing the config.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { validatePlan } from "../plan";
 import { renderSummary, summarizePlan } from "../summary";
 import { produceRealPlans, type RealPlans } from "./support/real-plans";
@@ -88,6 +88,7 @@ describe("the summary of the real plans", () => {
 
   it("is what `npm run plan-summary` prints for the plan files the workflow uploads", () => {
     const directory = mkdtempSync(join(tmpdir(), "plan-summary-e2e-"));
+    onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
     const files = (["dev", "test", "prod"] as const).map((stage) => {
       const file = join(directory, `plan-${stage}.json`);
       const plan =

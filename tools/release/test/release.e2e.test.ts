@@ -5,7 +5,7 @@
  * CodeDeploy, and the deployment record are asserted.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseDeploymentDescription } from "@agnostic-lambda-core/delivery-records/deployment-description";
@@ -21,7 +21,7 @@ import { createLambdaHandler } from "@agnostic-lambda-core/function/src/adapters
 import type { Core } from "@agnostic-lambda-core/function/src/core/contract";
 import { ValidationError } from "@agnostic-lambda-core/function/src/core/errors";
 import { defineService } from "@agnostic-lambda-core/function/src/service-definition";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { runCli } from "../cli";
 import {
   canaryAlarm,
@@ -46,6 +46,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await endpoint.stop();
 });
+
+/** A deployments.jsonl path in a temp directory that is removed when the test ends. */
+function temporaryRecordFile(): string {
+  const directory = mkdtempSync(join(tmpdir(), "release-record-"));
+  onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
+  return join(directory, "deployments.jsonl");
+}
 
 class Buffered {
   text = "";
@@ -126,7 +133,7 @@ describe("npm run release", () => {
   });
 
   it("writes the deployment record to stdout with --json and to the --record file, messages to stderr", async () => {
-    const recordFile = join(mkdtempSync(join(tmpdir(), "release-record-")), "deployments.jsonl");
+    const recordFile = temporaryRecordFile();
 
     const { exitCode, stdout, stderr } = await release([
       "--stage",
@@ -229,7 +236,7 @@ describe("npm run release", () => {
   });
 
   it("exits 3 after the timeout, leaves the deployment running and says how to stop it", async () => {
-    const recordFile = join(mkdtempSync(join(tmpdir(), "release-record-")), "deployments.jsonl");
+    const recordFile = temporaryRecordFile();
 
     const { exitCode, stdout } = await release(
       ["--stage", "dev", "--timeout", "1", "--record", recordFile],

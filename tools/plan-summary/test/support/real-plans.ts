@@ -3,7 +3,7 @@
  * stacks' test support, including plans against a prior state built from an earlier plan.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp } from "../../../../stacks/app";
@@ -56,8 +56,12 @@ export function readProviderSchemas(): ProviderSchemas {
     }
     return result.stdout;
   };
-  run(["init", "-input=false", "-no-color", `-plugin-dir=${toolchain.pluginDirectory}`]);
-  return JSON.parse(run(["providers", "schema", "-json"])) as ProviderSchemas;
+  try {
+    run(["init", "-input=false", "-no-color", `-plugin-dir=${toolchain.pluginDirectory}`]);
+    return JSON.parse(run(["providers", "schema", "-json"])) as ProviderSchemas;
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 }
 
 export interface RealPlans {
@@ -76,7 +80,22 @@ export async function produceRealPlans(): Promise<RealPlans> {
   const prodBefore = await readStagePlan("prod");
   const schemas = readProviderSchemas();
 
+  // Everything below happens in one work directory, removed once the plans are parsed.
   const work = mkdtempSync(join(tmpdir(), "plan-summary-"));
+  try {
+    return planChangedScenarios(work, devFromScratch, testBefore, prodBefore, schemas);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function planChangedScenarios(
+  work: string,
+  devFromScratch: TerraformPlan,
+  testBefore: TerraformPlan,
+  prodBefore: TerraformPlan,
+  schemas: ProviderSchemas,
+): RealPlans {
   const stateFile = (name: string, plan: TerraformPlan) => {
     const file = join(work, `${name}.tfstate`);
     writeFileSync(file, JSON.stringify(stateFromPlan(plan as unknown as PlanForState, schemas)));
@@ -87,6 +106,7 @@ export async function produceRealPlans(): Promise<RealPlans> {
   buildApp({ outdir: unchangedOut, env: OFFLINE_PLAN_IMAGE, stages: ["test"] }).synth();
   const testUnchanged = planStackDirectory(join(unchangedOut, "stacks", "test"), {
     stateFile: stateFile("test", testBefore),
+    workDirectory: join(work, "plan-test"),
   }).plan;
 
   const changedOut = join(work, "changed");
@@ -98,6 +118,7 @@ export async function produceRealPlans(): Promise<RealPlans> {
   }).synth();
   const prodChanged = planStackDirectory(join(changedOut, "stacks", "prod"), {
     stateFile: stateFile("prod", prodBefore),
+    workDirectory: join(work, "plan-prod"),
   }).plan;
 
   return { devFromScratch, testUnchanged, prodChanged };
