@@ -350,6 +350,15 @@ export function getStageConfig(name: string): StageConfig {
   return validateStageConfig(STAGES[name]);
 }
 
+/**
+ * The concurrency a stage reserves in its account, summed over every function it creates (today
+ * only the service function reserves any). Lambda keeps 100 executions unreserved, so the
+ * account's quota must be at least this + 100; `npm run deploy` checks that before it applies.
+ */
+export function reservedConcurrencyOf(config: StageConfig): number {
+  return config.function.reservedConcurrency ?? 0;
+}
+
 /** The defaults a stage config may leave out, applied in one place. */
 export function architectureOf(config: StageConfig): Architecture {
   return config.function.architecture ?? "arm64";

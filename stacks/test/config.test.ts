@@ -4,13 +4,14 @@ import { describe, expect, it } from "vitest";
 import {
   configurationProblems,
   PROJECT,
+  reservedConcurrencyOf,
   STAGE_NAMES,
   STAGES,
   StageConfigError,
   stateBucketName,
   validateStageConfigs,
 } from "../config";
-import { makeStageConfig } from "./support/synth";
+import { makeStageConfig, resourcesOfType, synthStageStack } from "./support/synth";
 
 const AWS_REGION = /\b(?:us|eu|ap|sa|ca|me|af|il|mx)-(?:gov-)?[a-z]+-\d\b/;
 
@@ -178,5 +179,19 @@ describe("validation reports every problem at once", () => {
       ]),
     );
     expect((error as StageConfigError).stages).toEqual(["project", "dev", "test", "prod"]);
+  });
+});
+
+describe("the concurrency a stage reserves", () => {
+  it.each(STAGE_NAMES)("counts every reservation the %s stack makes", (stage) => {
+    const functions = resourcesOfType(synthStageStack(STAGES[stage]), "aws_lambda_function");
+
+    const reserved = functions.reduce(
+      (sum, fn) => sum + Math.max(0, Number(fn.reserved_concurrent_executions ?? 0)),
+      0,
+    );
+
+    expect(functions.length).toBeGreaterThan(1);
+    expect(reservedConcurrencyOf(STAGES[stage])).toBe(reserved);
   });
 });
