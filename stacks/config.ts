@@ -60,7 +60,7 @@ export interface StageConfig {
      * Opt-in for a stage that lives in the shared account (the one holding every stage's state,
      * the state bucket policy and the image repository). Validation refuses such a stage unless
      * this says why: whoever can deploy the stage can then reach those too (see
-     * docs/configuration.md, "One account or several").
+     * docs/infrastructure.md, "One account or several").
      * @default undefined (the stage must have an account of its own)
      */
     readonly sharedAccountReason?: string;
@@ -349,6 +349,12 @@ export function getStageConfig(name: string): StageConfig {
   if (!isStageName(name)) throw new StageConfigError([unknownStageProblem(name)]);
   return validateStageConfig(STAGES[name]);
 }
+
+/**
+ * Lambda's "Concurrent executions" quota in Service Quotas. `npm run deploy` reads it (see
+ * tools/release/deploy-preflight.ts) and the deploy role may read this one quota.
+ */
+export const LAMBDA_CONCURRENCY_QUOTA = { serviceCode: "lambda", quotaCode: "L-B99A9384" } as const;
 
 /**
  * The concurrency a stage reserves in its account, summed over every function it creates (today

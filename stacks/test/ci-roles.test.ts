@@ -157,6 +157,7 @@ function crossStageProblems(stage: StageName, statement: Statement): string[] {
     }
     const accountLevel =
       (resource === `arn:aws:kms:${config.account.region}:${account}:key/*` && stageTagged) ||
+      resource === lambdaConcurrencyQuotaArn(config) ||
       (/:deploymentconfig:CodeDeployDefault\.\*$/.test(resource) && resource.includes(account));
     if (accountLevel) continue;
     if (!namesPrefix(resource)) {
@@ -901,6 +902,8 @@ const SDK_SERVICE_PREFIX: Readonly<Record<string, string>> = {
   sns: "sns",
   "cloudwatch-logs": "logs",
   cloudwatch: "cloudwatch",
+  sts: "sts",
+  "service-quotas": "servicequotas",
 };
 
 /** Every `XxxCommand` imported from an `@aws-sdk/client-*` package by the CI tools (not tests). */
@@ -938,6 +941,12 @@ function sdkCommandsOfCiTools(): { command: string; action: string; file: string
  * The resources each SDK call of the CI tools is authorised on (per the Service Authorization
  * Reference), plus the actions AWS checks along with it. A command missing here fails the test.
  */
+/** The one Service Quotas quota `npm run deploy` reads: Lambda's concurrent executions. */
+function lambdaConcurrencyQuotaArn(config: StageConfig): string {
+  const { id, region } = config.account;
+  return `arn:aws:servicequotas:${region}:${id}:lambda/L-B99A9384`;
+}
+
 function sdkNeeds(config: StageConfig): Readonly<Record<string, Need[]>> {
   const { id: account, region } = config.account;
   const names = deliveryNames(config);
@@ -975,6 +984,11 @@ function sdkNeeds(config: StageConfig): Readonly<Record<string, Need[]>> {
       action: "cloudwatch:SetAlarmState",
       arn,
     })),
+    "sts:GetCallerIdentity": [{ action: "sts:GetCallerIdentity", arn: "*" }],
+    "servicequotas:GetServiceQuota": [
+      { action: "servicequotas:GetServiceQuota", arn: lambdaConcurrencyQuotaArn(config) },
+    ],
+    "lambda:GetAccountSettings": [{ action: "lambda:GetAccountSettings", arn: "*" }],
     "sns:Publish": [
       {
         action: "sns:Publish",
@@ -1038,6 +1052,18 @@ describe("the AWS SDK calls of the CI tools", () => {
       for (const name of steadyState) {
         expect(allows(statements, "cloudwatch:SetAlarmState", alarm(name))).toBe(false);
       }
+    });
+
+    it("may read the Lambda concurrency quota for the deploy preflight, never request a change", () => {
+      const statements = deployStatementsOf(stacks[stage] ?? {}, stage);
+      const { id: account, region } = STAGES[stage].account;
+      const quota = lambdaConcurrencyQuotaArn(STAGES[stage]);
+      const otherQuota = `arn:aws:servicequotas:${region}:${account}:lambda/L-9FEE3D26`;
+
+      expect(allows(statements, "servicequotas:GetServiceQuota", quota)).toBe(true);
+      expect(allows(statements, "servicequotas:GetServiceQuota", otherQuota)).toBe(false);
+      expect(allows(statements, "servicequotas:RequestServiceQuotaIncrease", quota)).toBe(false);
+      expect(allows(statements, "lambda:PutFunctionConcurrency", "*")).toBe(false);
     });
 
     it("reach only the recorder's log group of this stage for the DORA report", () => {

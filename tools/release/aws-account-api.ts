@@ -10,7 +10,8 @@ import { GetAccountSettingsCommand, LambdaClient } from "@aws-sdk/client-lambda"
 import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
-import { type AccountApi, LAMBDA_CONCURRENCY_QUOTA_CODE } from "./deploy-preflight";
+import { LAMBDA_CONCURRENCY_QUOTA } from "../../stacks/config";
+import type { AccountApi } from "./deploy-preflight";
 
 /** On EC2 the metadata service answers in milliseconds; elsewhere nobody answers at all. */
 export const INSTANCE_METADATA_TIMEOUT_MS = 400;
@@ -47,13 +48,13 @@ export function createAwsAccountApi(options: AwsAccountApiOptions): AccountApi {
     async concurrencyQuota() {
       const { Quota } = await serviceQuotas.send(
         new GetServiceQuotaCommand({
-          ServiceCode: "lambda",
-          QuotaCode: LAMBDA_CONCURRENCY_QUOTA_CODE,
+          ServiceCode: LAMBDA_CONCURRENCY_QUOTA.serviceCode,
+          QuotaCode: LAMBDA_CONCURRENCY_QUOTA.quotaCode,
         }),
       );
       if (typeof Quota?.Value !== "number") {
         throw new Error(
-          `Service Quotas answered without a value for ${LAMBDA_CONCURRENCY_QUOTA_CODE}`,
+          `Service Quotas answered without a value for ${LAMBDA_CONCURRENCY_QUOTA.quotaCode}`,
         );
       }
       return Quota.Value;

@@ -4,7 +4,12 @@
  * concurrency quota can hold the concurrency the stage reserves plus the 100 executions AWS
  * keeps unreserved. Each refusal says what to do; nothing here changes the account.
  */
-import { reservedConcurrencyOf, resourceName, type StageConfig } from "../../stacks/config";
+import {
+  LAMBDA_CONCURRENCY_QUOTA,
+  reservedConcurrencyOf,
+  resourceName,
+  type StageConfig,
+} from "../../stacks/config";
 import { describeError } from "./release";
 
 /** The account reads the preflight needs; see `aws-account-api.ts` for the AWS implementation. */
@@ -18,7 +23,7 @@ export interface AccountApi {
 }
 
 /** Service Quotas' code of Lambda's "Concurrent executions" quota. */
-export const LAMBDA_CONCURRENCY_QUOTA_CODE = "L-B99A9384";
+export const LAMBDA_CONCURRENCY_QUOTA_CODE = LAMBDA_CONCURRENCY_QUOTA.quotaCode;
 /** Lambda refuses a reservation that would leave fewer unreserved executions than this. */
 export const UNRESERVED_CONCURRENCY_MINIMUM = 100;
 

@@ -8,13 +8,13 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FakeAwsEndpoint, FakeAwsError, fakeAwsEnvironment } from "@agnostic-lambda-core/fake-aws";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT, STAGES } from "../../../stacks/config";
 import { USAGE as RELEASE_USAGE } from "../args";
 import { createAwsAccountApi } from "../aws-account-api";
 import { DEPLOY_USAGE, runDeploy } from "../deploy-command";
 import { type AccountScenario, serveAccount } from "./support/fake-account-world";
-import { FakeAwsEndpoint, FakeAwsError, fakeAwsEnvironment } from "./support/fake-aws-endpoint";
 
 const endpoint = new FakeAwsEndpoint();
 let home: string;

@@ -2,7 +2,7 @@
  * The account reads of `npm run deploy`'s preflight (STS GetCallerIdentity, Service Quotas
  * GetServiceQuota, Lambda GetAccountSettings), served by the in-process fake endpoint.
  */
-import type { FakeAwsEndpoint, FakeAwsError } from "./fake-aws-endpoint";
+import type { FakeAwsEndpoint, FakeAwsError } from "@agnostic-lambda-core/fake-aws";
 
 export interface AccountScenario {
   /** The account the credentials belong to. */
