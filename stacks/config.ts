@@ -444,20 +444,26 @@ export function validateStageConfig(
   return config;
 }
 
+/** Reports a malformed account id or region under `<field>.id` / `<field>.region`. */
+function accountProblems(
+  field: string,
+  account: { readonly id: string; readonly region: string },
+  problem: (field: string, message: string) => void,
+): void {
+  if (!ACCOUNT_ID.test(account.id)) {
+    problem(`${field}.id`, `must be a 12-digit AWS account id, got "${account.id}"`);
+  }
+  if (!REGION_PATTERN.test(account.region)) {
+    problem(`${field}.region`, `must be an AWS region such as eu-west-1, got "${account.region}"`);
+  }
+}
+
 /** What is wrong with the project-wide settings (the shared account and its state bucket). */
 export function projectProblems(shared: SharedAccountSettings = PROJECT.shared): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const problem = (field: string, message: string) =>
     problems.push({ stage: "project", field, message });
-  if (!ACCOUNT_ID.test(shared.account.id)) {
-    problem("shared.account.id", `must be a 12-digit AWS account id, got "${shared.account.id}"`);
-  }
-  if (!REGION_PATTERN.test(shared.account.region)) {
-    problem(
-      "shared.account.region",
-      `must be an AWS region such as eu-west-1, got "${shared.account.region}"`,
-    );
-  }
+  accountProblems("shared.account", shared.account, problem);
   if (!S3_BUCKET.test(shared.state.bucket)) {
     problem(
       "shared.state.bucket",
@@ -484,15 +490,7 @@ export function stageConfigProblems(
   if (!isStageName(config.stage)) {
     problem("stage", `unknown stage; expected one of ${STAGE_NAMES.join(", ")}`);
   }
-  if (!ACCOUNT_ID.test(config.account.id)) {
-    problem("account.id", `must be a 12-digit AWS account id, got "${config.account.id}"`);
-  }
-  if (!REGION_PATTERN.test(config.account.region)) {
-    problem(
-      "account.region",
-      `must be an AWS region such as eu-west-1, got "${config.account.region}"`,
-    );
-  }
+  accountProblems("account", config.account, problem);
   const sharedAccountReason = config.account.sharedAccountReason;
   if (config.account.id === shared.account.id) {
     if (sharedAccountReason === undefined || sharedAccountReason.trim().length === 0) {
