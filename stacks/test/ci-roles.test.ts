@@ -276,6 +276,62 @@ describe.each(STAGE_NAMES)("the CI roles of %s", (stage) => {
   });
 });
 
+describe("where each stage's CI roles are created", () => {
+  it.each(STAGE_NAMES)(
+    "creates %s's CI roles and boundary in a stack of that stage's account",
+    (stage) => {
+      const home = homeOf(stage);
+
+      expect(home).toBe(`bootstrap-${stage}`);
+      expect(stacks[home]?.provider?.aws?.[0]?.allowed_account_ids).toEqual([
+        STAGES[stage].account.id,
+      ]);
+      for (const role of ciRoleNames(stage)) expect(roleNamed(home, role).id, role).toBeTruthy();
+      expect(boundaryStatementsOf(stage).length).toBeGreaterThan(0);
+      expect(resourcesOf("shared", "aws_iam_role").map(([, role]) => role.name)).not.toEqual(
+        expect.arrayContaining([expect.stringContaining(`${prefixOf(stage)}-ci-`)]),
+      );
+    },
+  );
+
+  it("creates an opted-in shared-account stage's CI roles and boundary in shared, with its preflight reads", () => {
+    const { id: sharedAccount, region } = PROJECT.shared.account;
+    const dev = makeStageConfig("dev", {
+      account: { id: sharedAccount, sharedAccountReason: "one sandbox account" },
+    });
+    const opted = synthAll({ stageConfigs: { dev } });
+    const role = (name: string) =>
+      Object.entries(opted.shared?.resource?.aws_iam_role ?? {}).find(
+        ([, config]) => config.name === name,
+      );
+    const boundary = `arn:aws:iam::${sharedAccount}:policy/${prefixOf("dev")}-permissions-boundary`;
+    const [deployId] = role(`${prefixOf("dev")}-ci-deploy`) ?? [];
+    const deployStatements = Object.values(opted.shared?.resource?.aws_iam_role_policy ?? {})
+      .filter((policy) => policy.role === `\${aws_iam_role.${deployId}.id}`)
+      .flatMap((policy) => statementsOf(policy.policy));
+
+    expect(Object.keys(opted)).not.toContain("bootstrap-dev");
+    expect(ciRolesStackName(dev)).toBe("shared");
+    for (const name of ciRoleNames("dev")) expect(role(name), name).toBeDefined();
+    expect(
+      Object.values(opted.shared?.resource?.aws_iam_policy ?? {}).map((policy) => policy.name),
+    ).toContain(`${prefixOf("dev")}-permissions-boundary`);
+    for (const [id, stageRole] of Object.entries(opted.dev?.resource?.aws_iam_role ?? {})) {
+      expect(stageRole.permissions_boundary, id).toBe(boundary);
+    }
+    expect(
+      allows(
+        deployStatements,
+        "servicequotas:GetServiceQuota",
+        `arn:aws:servicequotas:${region}:${sharedAccount}:lambda/L-B99A9384`,
+      ),
+    ).toBe(true);
+    expect(Object.keys(opted)).toEqual(
+      expect.arrayContaining(["bootstrap-test", "bootstrap-prod"]),
+    );
+  });
+});
+
 describe("the cross-stage check", () => {
   it("flags a statement that reaches another stage's function", () => {
     const statement: Statement = {
@@ -1055,7 +1111,7 @@ describe("the AWS SDK calls of the CI tools", () => {
     });
 
     it("may read the Lambda concurrency quota for the deploy preflight, never request a change", () => {
-      const statements = deployStatementsOf(stacks[stage] ?? {}, stage);
+      const statements = deployStatementsOf(stage);
       const { id: account, region } = STAGES[stage].account;
       const quota = lambdaConcurrencyQuotaArn(STAGES[stage]);
       const otherQuota = `arn:aws:servicequotas:${region}:${account}:lambda/L-9FEE3D26`;
