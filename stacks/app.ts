@@ -5,14 +5,17 @@ import {
   stagesNeedingBootstrap,
 } from "./bootstrap-stack";
 import {
-  getStageConfig,
+  type ConfigProblem,
+  configurationProblems,
+  isStageName,
   PROJECT,
   STAGE_NAMES,
+  STAGES,
   type StageConfig,
   StageConfigError,
   type StageName,
   selectImage,
-  validateStageConfig,
+  unknownStageProblem,
 } from "./config";
 import {
   type AppliedWaiver,
@@ -49,25 +52,30 @@ export interface BuildAppOptions {
 
 /**
  * The CDKTF app: the `shared` bootstrap stack and one stack per stage (ids `dev`, `test`,
- * `prod`). Every stage's configuration is validated first, so a bad value stops synth with a
- * {@link StageConfigError} naming the stage and the field, before any stack is built.
+ * `prod`). Every stage's configuration is validated first, so a bad value stops synth with one
+ * {@link StageConfigError} naming every stage and field at fault, before any stack is built.
  */
 export function buildApp(options: BuildAppOptions = {}): App {
   const env = options.env ?? process.env;
   const stageNames: readonly string[] = options.stages ?? STAGE_NAMES;
-  const configOf = (stage: string): StageConfig => {
-    const replaced = options.stageConfigs?.[stage as StageName];
-    if (!replaced) return getStageConfig(stage);
-    if (replaced.stage !== stage) {
-      throw new StageConfigError(stage, [
-        { field: "stage", message: `must equal the stage it configures, got "${replaced.stage}"` },
-      ]);
+  // Every stage is checked, not only the ones synthesized: a fork sees all its mistakes at once.
+  const problems: ConfigProblem[] = stageNames
+    .filter((stage) => !isStageName(stage))
+    .map(unknownStageProblem);
+  const allConfigs = STAGE_NAMES.map((stage): StageConfig => {
+    const replaced = options.stageConfigs?.[stage];
+    if (replaced && replaced.stage !== stage) {
+      problems.push({
+        stage,
+        field: "stage",
+        message: `must equal the stage it configures, got "${replaced.stage}"`,
+      });
     }
-    return validateStageConfig(replaced);
-  };
-  const configs = stageNames.map(configOf);
-  // Every stage account may pull the shared image, not only the ones synthesized in this run.
-  const allConfigs = STAGE_NAMES.map(configOf);
+    return replaced ?? STAGES[stage];
+  });
+  problems.push(...configurationProblems(allConfigs));
+  if (problems.length > 0) throw new StageConfigError(problems);
+  const configs = allConfigs.filter((config) => stageNames.includes(config.stage));
   const image = selectImage(env);
 
   // Left undefined, App honours the cdktf CLI's CDKTF_OUTDIR (`cdktf synth --output`).

@@ -3,9 +3,11 @@
  * checks that run when the app starts. Every difference between `dev`, `test` and `prod` lives
  * here, so a reviewer reads one file to see what a stage gets.
  *
- * The account ids below are placeholders (the AWS documentation ranges): set your own before the
- * first `cdktf deploy`. The provider pins `allowed_account_ids` to them, so a plan with the wrong
- * credentials stops before it touches anything.
+ * The account ids below are placeholders: set your own before the first `cdktf deploy`. The
+ * provider pins `allowed_account_ids` to them, so a plan with the wrong credentials stops before it
+ * touches anything. A fork changes the region and the shared account in one place each
+ * ({@link REGION}, {@link SHARED_ACCOUNT_ID}); every name that must be globally unique (the state
+ * bucket) is derived from the account it lives in, so two forks never aim at the same name.
  */
 
 export const STAGE_NAMES = ["dev", "test", "prod"] as const;
@@ -54,6 +56,14 @@ export interface StageConfig {
     /** The only AWS account this stage may be planned or deployed in. */
     readonly id: string;
     readonly region: string;
+    /**
+     * Opt-in for a stage that lives in the shared account (the one holding every stage's state,
+     * the state bucket policy and the image repository). Validation refuses such a stage unless
+     * this says why: whoever can deploy the stage can then reach those too (see
+     * docs/infrastructure.md, "One account or several").
+     * @default undefined (the stage must have an account of its own)
+     */
+    readonly sharedAccountReason?: string;
   };
   readonly function: {
     readonly memoryMb: number;
@@ -122,9 +132,34 @@ export interface RemoteStateConfig {
   readonly key: string;
 }
 
+/** The one AWS region of the project: the shared account and every stage. Change it here. */
+const REGION = "eu-west-1";
+/**
+ * The account that holds the shared resources (state bucket, image repository, build role).
+ * Change it here: the state bucket's name, the backend of every stack and the policies follow.
+ */
+const SHARED_ACCOUNT_ID = "111111111111";
+const PROJECT_NAME = "agnostic-lambda-core";
+
+/**
+ * Name of the Terraform state bucket. S3 bucket names are global across every AWS customer, so
+ * the name carries the account and region it lives in: a fork that changes the shared account
+ * gets its own name instead of aiming at (and failing on, or worse, writing to) someone else's.
+ *
+ * @example stateBucketName({ id: "111111111111", region: "eu-west-1" })
+ * // "agnostic-lambda-core-tfstate-111111111111-eu-west-1"
+ */
+export function stateBucketName(
+  account: { readonly id: string; readonly region: string },
+  projectName: string = PROJECT_NAME,
+): string {
+  return `${projectName}-tfstate-${account.id}-${account.region}`;
+}
+
 /** Settings that belong to the project as a whole rather than to one stage. */
 export const PROJECT = {
-  name: "agnostic-lambda-core",
+  name: PROJECT_NAME,
+  region: REGION,
   /** Value of the `managed-by` tag on every resource. */
   managedBy: "terraform-cdk",
   /** CloudWatch namespace of the DORA metrics the recorder publishes (dimension `Stage`). */
@@ -135,10 +170,10 @@ export const PROJECT = {
   githubRepository: "agnostic-lambda-core/agnostic-lambda-core",
   /** The account that holds the shared resources: state bucket, ECR repository, OIDC provider. */
   shared: {
-    account: { id: "111111111111", region: "eu-west-1" },
+    account: { id: SHARED_ACCOUNT_ID, region: REGION },
     state: {
-      bucket: "agnostic-lambda-core-tfstate-111111111111",
-      region: "eu-west-1",
+      bucket: stateBucketName({ id: SHARED_ACCOUNT_ID, region: REGION }),
+      region: REGION,
       key: "shared/terraform.tfstate",
     },
   },
@@ -159,11 +194,14 @@ function tagsFor(stage: StageName): Readonly<Record<string, string>> {
   return { project: PROJECT.name, stage, "managed-by": PROJECT.managedBy };
 }
 
-/** The three stages. `dev` is cheap and fast, `prod` is strict. */
+/**
+ * The three stages, each in an account of its own (none in the shared account: see
+ * {@link StageConfig.account}'s `sharedAccountReason`). `dev` is cheap and fast, `prod` is strict.
+ */
 export const STAGES: { readonly [S in StageName]: StageConfig } = {
   dev: {
     stage: "dev",
-    account: { id: "111111111111", region: "eu-west-1" },
+    account: { id: "444444444444", region: REGION },
     function: {
       memoryMb: 256,
       timeoutSeconds: 10,
@@ -195,7 +233,7 @@ export const STAGES: { readonly [S in StageName]: StageConfig } = {
   },
   test: {
     stage: "test",
-    account: { id: "222222222222", region: "eu-west-1" },
+    account: { id: "222222222222", region: REGION },
     function: {
       memoryMb: 512,
       timeoutSeconds: 10,
@@ -227,7 +265,7 @@ export const STAGES: { readonly [S in StageName]: StageConfig } = {
   },
   prod: {
     stage: "prod",
-    account: { id: "333333333333", region: "eu-west-1" },
+    account: { id: "333333333333", region: REGION },
     function: {
       memoryMb: 1024,
       timeoutSeconds: 10,
@@ -259,18 +297,34 @@ export const STAGES: { readonly [S in StageName]: StageConfig } = {
   },
 };
 
-/** A stage configuration that breaks a rule; the message names the stage and the field. */
+/** One thing wrong with the configuration: where (`stage`, or "project") and which field. */
+export interface ConfigProblem {
+  /** The stage whose configuration is wrong, or `"project"` for {@link PROJECT}. */
+  readonly stage: string;
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * The configuration breaks rules. One error lists every problem of every stage checked, so a
+ * fork fixes them all in one pass instead of one synth per mistake.
+ */
 export class StageConfigError extends Error {
   override readonly name = "StageConfigError";
-  constructor(
-    readonly stage: string,
-    readonly problems: readonly { readonly field: string; readonly message: string }[],
-  ) {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    const stages = [...new Set(problems.map((problem) => problem.stage))];
     super(
-      `invalid configuration for stage "${stage}":\n${problems
-        .map((problem) => `  - ${problem.field}: ${problem.message}`)
+      `invalid configuration (${problems.length} ${problems.length === 1 ? "problem" : "problems"} in ${stages
+        .map((stage) => (stage === "project" ? "PROJECT" : `stage "${stage}"`))
+        .join(", ")}):\n${problems
+        .map((problem) => `  - ${problem.stage}: ${problem.field}: ${problem.message}`)
         .join("\n")}`,
     );
+  }
+
+  /** The stages (and `"project"`) that have at least one problem, in order of appearance. */
+  get stages(): readonly string[] {
+    return [...new Set(this.problems.map((problem) => problem.stage))];
   }
 }
 
@@ -278,14 +332,37 @@ export function isStageName(name: string): name is StageName {
   return (STAGE_NAMES as readonly string[]).includes(name);
 }
 
-/** The validated configuration of a stage; throws {@link StageConfigError} otherwise. */
+/** The problem an unknown stage name is reported as. */
+export function unknownStageProblem(name: string): ConfigProblem {
+  return {
+    stage: name,
+    field: "stage",
+    message: `unknown stage; expected one of ${STAGE_NAMES.join(", ")}`,
+  };
+}
+
+/**
+ * The validated configuration of a stage (and of {@link PROJECT}, which every stage builds on);
+ * throws {@link StageConfigError} listing every problem otherwise.
+ */
 export function getStageConfig(name: string): StageConfig {
-  if (!isStageName(name)) {
-    throw new StageConfigError(name, [
-      { field: "stage", message: `unknown stage; expected one of ${STAGE_NAMES.join(", ")}` },
-    ]);
-  }
+  if (!isStageName(name)) throw new StageConfigError([unknownStageProblem(name)]);
   return validateStageConfig(STAGES[name]);
+}
+
+/**
+ * Lambda's "Concurrent executions" quota in Service Quotas. `npm run deploy` reads it (see
+ * tools/release/deploy-preflight.ts) and the deploy role may read this one quota.
+ */
+export const LAMBDA_CONCURRENCY_QUOTA = { serviceCode: "lambda", quotaCode: "L-B99A9384" } as const;
+
+/**
+ * The concurrency a stage reserves in its account, summed over every function it creates (today
+ * only the service function reserves any). Lambda keeps 100 executions unreserved, so the
+ * account's quota must be at least this + 100; `npm run deploy` checks that before it applies.
+ */
+export function reservedConcurrencyOf(config: StageConfig): number {
+  return config.function.reservedConcurrency ?? 0;
 }
 
 /** The defaults a stage config may leave out, applied in one place. */
@@ -320,20 +397,90 @@ export function doraRecorderNames(config: StageConfig): {
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 // Deliberately simple: one @, no spaces, a dot in the domain. SNS confirms the address anyway.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const GITHUB_REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 
+/** The shared account as validation sees it (a parameter so that tests can move it). */
+export interface SharedAccountSettings {
+  readonly account: { readonly id: string; readonly region: string };
+  readonly state: { readonly bucket: string };
+}
+
 /**
- * Checks every field against what AWS accepts and what this project requires, and throws one
- * {@link StageConfigError} listing every problem (not just the first).
+ * Checks {@link PROJECT} and every given stage against what AWS accepts and what this project
+ * requires, and throws one {@link StageConfigError} listing every problem of every stage (not
+ * just the first one found).
  */
-export function validateStageConfig(config: StageConfig): StageConfig {
-  const problems: { field: string; message: string }[] = [];
-  const problem = (field: string, message: string) => problems.push({ field, message });
+export function validateStageConfigs(
+  configs: readonly StageConfig[],
+  shared: SharedAccountSettings = PROJECT.shared,
+): readonly StageConfig[] {
+  const problems = configurationProblems(configs, shared);
+  if (problems.length > 0) throw new StageConfigError(problems);
+  return configs;
+}
+
+/** Every problem of {@link PROJECT} and of the given stages, without throwing. */
+export function configurationProblems(
+  configs: readonly StageConfig[],
+  shared: SharedAccountSettings = PROJECT.shared,
+): ConfigProblem[] {
+  return [
+    ...projectProblems(shared),
+    ...configs.flatMap((config) => stageConfigProblems(config, shared)),
+  ];
+}
+
+/** {@link validateStageConfigs} for one stage. */
+export function validateStageConfig(
+  config: StageConfig,
+  shared: SharedAccountSettings = PROJECT.shared,
+): StageConfig {
+  validateStageConfigs([config], shared);
+  return config;
+}
+
+/** Reports a malformed account id or region under `<field>.id` / `<field>.region`. */
+function accountProblems(
+  field: string,
+  account: { readonly id: string; readonly region: string },
+  problem: (field: string, message: string) => void,
+): void {
+  if (!ACCOUNT_ID.test(account.id)) {
+    problem(`${field}.id`, `must be a 12-digit AWS account id, got "${account.id}"`);
+  }
+  if (!REGION_PATTERN.test(account.region)) {
+    problem(`${field}.region`, `must be an AWS region such as eu-west-1, got "${account.region}"`);
+  }
+}
+
+/** What is wrong with the project-wide settings (the shared account and its state bucket). */
+export function projectProblems(shared: SharedAccountSettings = PROJECT.shared): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const problem = (field: string, message: string) =>
+    problems.push({ stage: "project", field, message });
+  accountProblems("shared.account", shared.account, problem);
+  if (!S3_BUCKET.test(shared.state.bucket)) {
+    problem(
+      "shared.state.bucket",
+      `must be a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens), got "${shared.state.bucket}": shorten PROJECT.name`,
+    );
+  }
+  return problems;
+}
+
+/** Every problem of one stage's configuration, each naming the stage and the field. */
+export function stageConfigProblems(
+  config: StageConfig,
+  shared: SharedAccountSettings = PROJECT.shared,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const problem = (field: string, message: string) =>
+    problems.push({ stage: config.stage, field, message });
   const integerIn = (field: string, value: number, min: number, max: number, unit = "") => {
     if (!Number.isInteger(value) || value < min || value > max) {
       problem(field, `must be a whole number from ${min} to ${max}${unit}, got ${value}`);
@@ -343,13 +490,19 @@ export function validateStageConfig(config: StageConfig): StageConfig {
   if (!isStageName(config.stage)) {
     problem("stage", `unknown stage; expected one of ${STAGE_NAMES.join(", ")}`);
   }
-  if (!ACCOUNT_ID.test(config.account.id)) {
-    problem("account.id", `must be a 12-digit AWS account id, got "${config.account.id}"`);
-  }
-  if (!REGION.test(config.account.region)) {
+  accountProblems("account", config.account, problem);
+  const sharedAccountReason = config.account.sharedAccountReason;
+  if (config.account.id === shared.account.id) {
+    if (sharedAccountReason === undefined || sharedAccountReason.trim().length === 0) {
+      problem(
+        "account.id",
+        `is the shared account (${shared.account.id}), which holds every stage's state and the image repository: whoever deploys ${config.stage} could read or change them. Give the stage an account of its own, or set account.sharedAccountReason to say why it may share it`,
+      );
+    }
+  } else if (sharedAccountReason !== undefined) {
     problem(
-      "account.region",
-      `must be an AWS region such as eu-west-1, got "${config.account.region}"`,
+      "account.sharedAccountReason",
+      `is set but account.id (${config.account.id}) is not the shared account (${shared.account.id}); remove it`,
     );
   }
 
@@ -471,7 +624,7 @@ export function validateStageConfig(config: StageConfig): StageConfig {
   if (!S3_BUCKET.test(config.state.bucket)) {
     problem("state.bucket", `must be a valid S3 bucket name, got "${config.state.bucket}"`);
   }
-  if (!REGION.test(config.state.region)) {
+  if (!REGION_PATTERN.test(config.state.region)) {
     problem("state.region", `must be an AWS region, got "${config.state.region}"`);
   }
   if (!config.state.key.endsWith(".tfstate") || !config.state.key.includes(config.stage)) {
@@ -496,8 +649,7 @@ export function validateStageConfig(config: StageConfig): StageConfig {
     }
   }
 
-  if (problems.length > 0) throw new StageConfigError(config.stage, problems);
-  return config;
+  return problems;
 }
 
 /**

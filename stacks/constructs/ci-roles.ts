@@ -2,6 +2,7 @@ import type { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
+import { LAMBDA_CONCURRENCY_QUOTA } from "../config";
 import {
   GITHUB_OIDC_AUDIENCE,
   GITHUB_OIDC_HOST,
@@ -573,6 +574,21 @@ export function deployPolicyStatements(props: CiRolesProps): PolicyStatement[] {
         "codedeploy:GetDeploymentTarget",
         "codedeploy:StopDeployment",
       ],
+      Resource: "*",
+    },
+    {
+      // `npm run deploy` checks the account's Lambda concurrency quota before it applies
+      // (tools/release/deploy-preflight.ts): this one quota, read only.
+      Sid: "ReadConcurrencyQuota",
+      Effect: "Allow",
+      Action: "servicequotas:GetServiceQuota",
+      Resource: `arn:aws:servicequotas:${props.region}:${props.accountId}:${LAMBDA_CONCURRENCY_QUOTA.serviceCode}/${LAMBDA_CONCURRENCY_QUOTA.quotaCode}`,
+    },
+    {
+      // The same figure from Lambda, when Service Quotas cannot answer; no resource type.
+      Sid: "ReadLambdaAccountSettings",
+      Effect: "Allow",
+      Action: "lambda:GetAccountSettings",
       Resource: "*",
     },
     {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildApp } from "../app";
-import { type StageConfig, StageConfigError, type StageName } from "../config";
+import { PROJECT, type StageConfig, StageConfigError, type StageName } from "../config";
 import { makeStageConfig } from "./support/synth";
 
 const outdirs: string[] = [];
@@ -94,16 +94,20 @@ describe("stage configuration is validated when the app starts", () => {
 
     expect(build).toThrow(StageConfigError);
     expect(build).toThrow(
-      /stage "staging"[\s\S]*stage: unknown stage; expected one of dev, test, prod/,
+      /stage "staging"[\s\S]*staging: stage: unknown stage; expected one of dev, test, prod/,
     );
   });
 
   it("rejects a memory size Lambda does not allow", () => {
     const error = buildWith("prod", makeStageConfig("prod", { function: { memoryMb: 100 } }));
 
-    expect(error.stage).toBe("prod");
+    expect(error.stages).toEqual(["prod"]);
     expect(error.problems).toEqual([
-      { field: "function.memoryMb", message: expect.stringContaining("from 128 to 10240") },
+      {
+        stage: "prod",
+        field: "function.memoryMb",
+        message: expect.stringContaining("from 128 to 10240"),
+      },
     ]);
     expect(error.message).toMatch(/stage "prod"[\s\S]*function\.memoryMb/);
   });
@@ -114,18 +118,26 @@ describe("stage configuration is validated when the app starts", () => {
       makeStageConfig("test", { function: { logRetentionDays: 10 } }),
     );
 
-    expect(error.stage).toBe("test");
+    expect(error.stages).toEqual(["test"]);
     expect(error.problems).toEqual([
-      { field: "function.logRetentionDays", message: expect.stringContaining("got 10") },
+      {
+        stage: "test",
+        field: "function.logRetentionDays",
+        message: expect.stringContaining("got 10"),
+      },
     ]);
   });
 
   it("rejects a malformed account id", () => {
     const error = buildWith("dev", makeStageConfig("dev", { account: { id: "12345" } }));
 
-    expect(error.stage).toBe("dev");
+    expect(error.stages).toEqual(["dev"]);
     expect(error.problems).toEqual([
-      { field: "account.id", message: 'must be a 12-digit AWS account id, got "12345"' },
+      {
+        stage: "dev",
+        field: "account.id",
+        message: 'must be a 12-digit AWS account id, got "12345"',
+      },
     ]);
   });
 
@@ -137,13 +149,80 @@ describe("stage configuration is validated when the app starts", () => {
       }),
     );
 
-    expect(error.stage).toBe("prod");
+    expect(error.stages).toEqual(["prod"]);
     expect(error.problems).toEqual([
       {
+        stage: "prod",
         field: "notifications.emails[1]",
         message: 'must be an e-mail address, got "not-an-address"',
       },
     ]);
+  });
+
+  it("reports every invalid field of every stage in one error", () => {
+    let error: unknown;
+    try {
+      buildApp({
+        outdir: temporaryOutdir(),
+        env: {},
+        stages: ["prod", "staging" as StageName],
+        stageConfigs: {
+          dev: makeStageConfig("dev", {
+            function: { memoryMb: 100 },
+            notifications: { emails: ["nobody"] },
+          }),
+          test: makeStageConfig("test", { function: { logRetentionDays: 10 } }),
+          prod: makeStageConfig("prod", {
+            account: { id: "12345" },
+            alarms: { evaluationPeriods: 0 },
+          }),
+        },
+      });
+    } catch (caught) {
+      error = caught;
+    }
+
+    expect(error).toBeInstanceOf(StageConfigError);
+    const { problems, message } = error as StageConfigError;
+    expect(problems.map((problem) => `${problem.stage}: ${problem.field}`)).toEqual([
+      "staging: stage",
+      "dev: function.memoryMb",
+      "dev: notifications.emails[0]",
+      "test: function.logRetentionDays",
+      "prod: account.id",
+      "prod: alarms.evaluationPeriods",
+    ]);
+    expect(message).toContain("6 problems");
+    for (const problem of problems) {
+      expect(message).toContain(`  - ${problem.stage}: ${problem.field}: ${problem.message}`);
+    }
+  });
+
+  it("refuses a stage in the shared account unless its configuration opts in", () => {
+    const inSharedAccount = { id: PROJECT.shared.account.id };
+
+    const error = buildWith("dev", makeStageConfig("dev", { account: inSharedAccount }));
+
+    expect(error.problems).toEqual([
+      {
+        stage: "dev",
+        field: "account.id",
+        message: expect.stringContaining("is the shared account"),
+      },
+    ]);
+    expect(error.message).toContain("account.sharedAccountReason");
+  });
+
+  it("builds a stage in the shared account that says why, without a bootstrap stack for it", () => {
+    const dev = makeStageConfig("dev", {
+      account: { id: PROJECT.shared.account.id, sharedAccountReason: "one sandbox account" },
+    });
+
+    const app = buildApp({ outdir: temporaryOutdir(), env: {}, stageConfigs: { dev } });
+
+    const ids = app.node.children.map((child) => child.node.id);
+    expect(ids).toContain("dev");
+    expect(ids).not.toContain("bootstrap-dev");
   });
 
   it("rejects a config filed under another stage's name", () => {

@@ -161,6 +161,7 @@ function crossStageProblems(stage: StageName, statement: Statement): string[] {
     }
     const accountLevel =
       (resource === `arn:aws:kms:${config.account.region}:${account}:key/*` && stageTagged) ||
+      resource === lambdaConcurrencyQuotaArn(config) ||
       (/:deploymentconfig:CodeDeployDefault\.\*$/.test(resource) && resource.includes(account));
     if (accountLevel) continue;
     if (!namesPrefix(resource)) {
@@ -276,6 +277,62 @@ describe.each(STAGE_NAMES)("the CI roles of %s", (stage) => {
     expect(stageRoles.length).toBeGreaterThan(0);
     expect(stageRoles.filter((name) => name.includes("-ci-"))).toEqual([]);
     expect(JSON.stringify(stacks[stage])).not.toContain("token.actions.githubusercontent.com");
+  });
+});
+
+describe("where each stage's CI roles are created", () => {
+  it.each(STAGE_NAMES)(
+    "creates %s's CI roles and boundary in a stack of that stage's account",
+    (stage) => {
+      const home = homeOf(stage);
+
+      expect(home).toBe(`bootstrap-${stage}`);
+      expect(stacks[home]?.provider?.aws?.[0]?.allowed_account_ids).toEqual([
+        STAGES[stage].account.id,
+      ]);
+      for (const role of ciRoleNames(stage)) expect(roleNamed(home, role).id, role).toBeTruthy();
+      expect(boundaryStatementsOf(stage).length).toBeGreaterThan(0);
+      expect(resourcesOf("shared", "aws_iam_role").map(([, role]) => role.name)).not.toEqual(
+        expect.arrayContaining([expect.stringContaining(`${prefixOf(stage)}-ci-`)]),
+      );
+    },
+  );
+
+  it("creates an opted-in shared-account stage's CI roles and boundary in shared, with its preflight reads", () => {
+    const { id: sharedAccount, region } = PROJECT.shared.account;
+    const dev = makeStageConfig("dev", {
+      account: { id: sharedAccount, sharedAccountReason: "one sandbox account" },
+    });
+    const opted = synthAll({ stageConfigs: { dev } });
+    const role = (name: string) =>
+      Object.entries(opted.shared?.resource?.aws_iam_role ?? {}).find(
+        ([, config]) => config.name === name,
+      );
+    const boundary = `arn:aws:iam::${sharedAccount}:policy/${prefixOf("dev")}-permissions-boundary`;
+    const [deployId] = role(`${prefixOf("dev")}-ci-deploy`) ?? [];
+    const deployStatements = Object.values(opted.shared?.resource?.aws_iam_role_policy ?? {})
+      .filter((policy) => policy.role === `\${aws_iam_role.${deployId}.id}`)
+      .flatMap((policy) => statementsOf(policy.policy));
+
+    expect(Object.keys(opted)).not.toContain("bootstrap-dev");
+    expect(ciRolesStackName(dev)).toBe("shared");
+    for (const name of ciRoleNames("dev")) expect(role(name), name).toBeDefined();
+    expect(
+      Object.values(opted.shared?.resource?.aws_iam_policy ?? {}).map((policy) => policy.name),
+    ).toContain(`${prefixOf("dev")}-permissions-boundary`);
+    for (const [id, stageRole] of Object.entries(opted.dev?.resource?.aws_iam_role ?? {})) {
+      expect(stageRole.permissions_boundary, id).toBe(boundary);
+    }
+    expect(
+      allows(
+        deployStatements,
+        "servicequotas:GetServiceQuota",
+        `arn:aws:servicequotas:${region}:${sharedAccount}:lambda/L-B99A9384`,
+      ),
+    ).toBe(true);
+    expect(Object.keys(opted)).toEqual(
+      expect.arrayContaining(["bootstrap-test", "bootstrap-prod"]),
+    );
   });
 });
 
@@ -905,6 +962,8 @@ const SDK_SERVICE_PREFIX: Readonly<Record<string, string>> = {
   sns: "sns",
   "cloudwatch-logs": "logs",
   cloudwatch: "cloudwatch",
+  sts: "sts",
+  "service-quotas": "servicequotas",
 };
 
 /** Every `XxxCommand` imported from an `@aws-sdk/client-*` package by the CI tools (not tests). */
@@ -942,6 +1001,12 @@ function sdkCommandsOfCiTools(): { command: string; action: string; file: string
  * The resources each SDK call of the CI tools is authorised on (per the Service Authorization
  * Reference), plus the actions AWS checks along with it. A command missing here fails the test.
  */
+/** The one Service Quotas quota `npm run deploy` reads: Lambda's concurrent executions. */
+function lambdaConcurrencyQuotaArn(config: StageConfig): string {
+  const { id, region } = config.account;
+  return `arn:aws:servicequotas:${region}:${id}:lambda/L-B99A9384`;
+}
+
 function sdkNeeds(config: StageConfig): Readonly<Record<string, Need[]>> {
   const { id: account, region } = config.account;
   const names = deliveryNames(config);
@@ -979,6 +1044,11 @@ function sdkNeeds(config: StageConfig): Readonly<Record<string, Need[]>> {
       action: "cloudwatch:SetAlarmState",
       arn,
     })),
+    "sts:GetCallerIdentity": [{ action: "sts:GetCallerIdentity", arn: "*" }],
+    "servicequotas:GetServiceQuota": [
+      { action: "servicequotas:GetServiceQuota", arn: lambdaConcurrencyQuotaArn(config) },
+    ],
+    "lambda:GetAccountSettings": [{ action: "lambda:GetAccountSettings", arn: "*" }],
     "sns:Publish": [
       {
         action: "sns:Publish",
@@ -1042,6 +1112,18 @@ describe("the AWS SDK calls of the CI tools", () => {
       for (const name of steadyState) {
         expect(allows(statements, "cloudwatch:SetAlarmState", alarm(name))).toBe(false);
       }
+    });
+
+    it("may read the Lambda concurrency quota for the deploy preflight, never request a change", () => {
+      const statements = deployStatementsOf(stage);
+      const { id: account, region } = STAGES[stage].account;
+      const quota = lambdaConcurrencyQuotaArn(STAGES[stage]);
+      const otherQuota = `arn:aws:servicequotas:${region}:${account}:lambda/L-9FEE3D26`;
+
+      expect(allows(statements, "servicequotas:GetServiceQuota", quota)).toBe(true);
+      expect(allows(statements, "servicequotas:GetServiceQuota", otherQuota)).toBe(false);
+      expect(allows(statements, "servicequotas:RequestServiceQuotaIncrease", quota)).toBe(false);
+      expect(allows(statements, "lambda:PutFunctionConcurrency", "*")).toBe(false);
     });
 
     it("reach only the recorder's log group of this stage for the DORA report", () => {

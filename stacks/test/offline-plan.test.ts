@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { STAGES, type StageName } from "../config";
+import { PROJECT, STAGES, type StageName } from "../config";
 import {
   ALL_STAGES,
   OFFLINE_PLAN_IMAGE,
@@ -165,7 +165,7 @@ describe("terraform plan of the shared stack (offline)", () => {
 
     expect(plan.errored).toBe(false);
     expect(plannedResource(plan, "aws_s3_bucket", "state_bucket")).toMatchObject({
-      bucket: "agnostic-lambda-core-tfstate-111111111111",
+      bucket: PROJECT.shared.state.bucket,
     });
     expect(plannedResource(plan, "aws_s3_bucket_versioning", "state_versioning")).toMatchObject({
       versioning_configuration: [{ status: "Enabled" }],
@@ -174,6 +174,18 @@ describe("terraform plan of the shared stack (offline)", () => {
       name: "agnostic-lambda-core",
       image_tag_mutability: "IMMUTABLE",
       image_scanning_configuration: [{ scan_on_push: true }],
+    });
+  });
+});
+
+describe.each(ALL_STAGES)("terraform plan of bootstrap-%s (offline)", (stage: StageName) => {
+  // Every stage has an account of its own by default, so each gets its own OIDC provider.
+  it("plans the GitHub OIDC provider of the stage's account", async () => {
+    const plan = await readStackPlan(`bootstrap-${stage}`);
+
+    expect(plan.errored).toBe(false);
+    expect(plannedResource(plan, "aws_iam_openid_connect_provider")).toMatchObject({
+      url: "https://token.actions.githubusercontent.com",
     });
   });
 });

@@ -12,6 +12,8 @@ import { PROJECT } from "../config";
 import { crossAccountPullStatements, imageLifecycleRules } from "../constructs/image-repository";
 import { parsePolicy, resourceAt, synthSharedStack } from "./support/synth";
 
+const STATE_BUCKET = PROJECT.shared.state.bucket;
+
 describe("the shared stack", () => {
   const synth = synthSharedStack();
 
@@ -42,9 +44,9 @@ describe("the shared stack", () => {
       expect.objectContaining({
         Principal: {
           AWS: [
-            "arn:aws:iam::111111111111:root",
             "arn:aws:iam::222222222222:root",
             "arn:aws:iam::333333333333:root",
+            "arn:aws:iam::444444444444:root",
           ],
         },
         Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
@@ -54,9 +56,9 @@ describe("the shared stack", () => {
         Condition: {
           StringLike: {
             "aws:sourceArn": [
-              "arn:aws:lambda:eu-west-1:111111111111:function:*",
               "arn:aws:lambda:eu-west-1:222222222222:function:*",
               "arn:aws:lambda:eu-west-1:333333333333:function:*",
+              "arn:aws:lambda:eu-west-1:444444444444:function:*",
             ],
           },
         },
@@ -66,7 +68,7 @@ describe("the shared stack", () => {
 
   it("keeps the state bucket versioned, encrypted, private and undeletable by terraform", () => {
     expect(resourceAt(synth, S3Bucket.tfResourceType, "state/bucket")).toMatchObject({
-      bucket: "agnostic-lambda-core-tfstate-111111111111",
+      bucket: STATE_BUCKET,
       lifecycle: { prevent_destroy: true },
     });
     expect(resourceAt(synth, S3BucketVersioningA.tfResourceType, "state/versioning")).toMatchObject(
@@ -102,10 +104,7 @@ describe("the shared stack", () => {
         Effect: "Deny",
         Principal: "*",
         Action: "s3:*",
-        Resource: [
-          "arn:aws:s3:::agnostic-lambda-core-tfstate-111111111111",
-          "arn:aws:s3:::agnostic-lambda-core-tfstate-111111111111/*",
-        ],
+        Resource: [`arn:aws:s3:::${STATE_BUCKET}`, `arn:aws:s3:::${STATE_BUCKET}/*`],
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       }),
     );
@@ -114,7 +113,7 @@ describe("the shared stack", () => {
   it("keeps its own state in the bucket it creates, with locking", () => {
     expect(synth.terraform.terraform.backend).toEqual({
       s3: expect.objectContaining({
-        bucket: "agnostic-lambda-core-tfstate-111111111111",
+        bucket: STATE_BUCKET,
         key: "shared/terraform.tfstate",
         encrypt: true,
         use_lockfile: true,

@@ -12,7 +12,7 @@ import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { STAGE_NAMES, STAGES, type StageName } from "../config";
+import { PROJECT, STAGE_NAMES, STAGES, type StageName } from "../config";
 import { KMS_KEY_READ, KMS_KEY_WRITE } from "../constructs/ci-roles";
 import {
   makeImage,
@@ -62,7 +62,7 @@ describe.each(STAGE_NAMES)("the %s stage stack", (stage: StageName) => {
   it("keeps its state in S3 under its own key, encrypted, with native locking", () => {
     expect(synth.terraform.terraform.backend).toEqual({
       s3: {
-        bucket: "agnostic-lambda-core-tfstate-111111111111",
+        bucket: PROJECT.shared.state.bucket,
         key: `stages/${stage}/terraform.tfstate`,
         region: "eu-west-1",
         encrypt: true,

@@ -2,7 +2,7 @@
  * Entry point of `npm run deploy`; see `deploy-command.ts`.
  */
 import { spawn } from "node:child_process";
-import { runCli } from "./cli";
+import { createAwsAccountApi } from "./aws-account-api";
 import { runDeploy } from "./deploy-command";
 
 process.exitCode = await runDeploy(process.argv.slice(2), {
@@ -13,7 +13,14 @@ process.exitCode = await runDeploy(process.argv.slice(2), {
       child.on("error", () => resolve(127));
       child.on("close", (code) => resolve(code ?? 1));
     }),
-  release: (argv) =>
-    runCli(argv, { env: process.env, stdout: process.stdout, stderr: process.stderr }),
+  // Loaded on use: a refused preflight should not wait for the release's SDK clients to load.
+  release: async (argv) =>
+    (await import("./cli")).runCli(argv, {
+      env: process.env,
+      stdout: process.stdout,
+      stderr: process.stderr,
+    }),
+  accountApi: (config) => createAwsAccountApi({ region: config.account.region }),
+  env: process.env,
   stderr: process.stderr,
 });

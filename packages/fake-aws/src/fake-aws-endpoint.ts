@@ -6,6 +6,8 @@
  * - awsJson1_0 / awsJson1_1 services (CodeDeploy, CloudWatch): `POST /` with
  *   `X-Amz-Target: <prefix>.<Operation>`; register with {@link FakeAwsEndpoint.target}.
  * - REST-JSON (Lambda): method + path pattern; register with {@link FakeAwsEndpoint.route}.
+ * - awsQuery (STS): form-encoded `POST /` with `Action=<Operation>`, XML replies; register with
+ *   {@link FakeAwsEndpoint.action} (the handler's `json` holds the form fields).
  *
  * A handler returns a {@link FakeReply} or throws a {@link FakeAwsError}; `failNext` queues
  * errors in front of an operation (throttling, 5xx) to exercise retries.
@@ -76,6 +78,7 @@ export interface RecordedCall {
 export class FakeAwsEndpoint {
   readonly calls: RecordedCall[] = [];
   private readonly targets = new Map<string, Handler>();
+  private readonly actions = new Map<string, Handler>();
   private readonly routes: Route[] = [];
   private readonly queuedFailures = new Map<string, FakeAwsError[]>();
   private readonly hanging = new Set<ServerResponse>();
@@ -85,6 +88,12 @@ export class FakeAwsEndpoint {
   /** An awsJson operation, e.g. `target("CodeDeploy_20141006.GetDeployment", handler)`; replaces any earlier one. */
   target(target: string, handler: Handler): this {
     this.targets.set(target, handler);
+    return this;
+  }
+
+  /** An awsQuery operation, e.g. `action("GetCallerIdentity", handler)`; the reply body is XML. */
+  action(action: string, handler: Handler): this {
+    this.actions.set(action, handler);
     return this;
   }
 
@@ -154,7 +163,14 @@ export class FakeAwsEndpoint {
     let operation = "Unknown";
     let params: Record<string, string> = {};
     let handler: Handler | undefined;
-    if (typeof targetHeader === "string") {
+    const form = /x-www-form-urlencoded/.test(request.headers["content-type"] ?? "")
+      ? new URLSearchParams(body)
+      : undefined;
+    const queryAction = typeof targetHeader === "string" ? null : (form?.get("Action") ?? null);
+    if (queryAction !== null) {
+      operation = queryAction;
+      handler = this.actions.get(queryAction);
+    } else if (typeof targetHeader === "string") {
       operation = targetHeader.split(".").pop() ?? targetHeader;
       handler = this.targets.get(targetHeader);
     } else {
@@ -171,7 +187,8 @@ export class FakeAwsEndpoint {
     }
     let json: Record<string, unknown> = {};
     try {
-      json = body.length > 0 ? (JSON.parse(body) as Record<string, unknown>) : {};
+      if (form) json = Object.fromEntries(form);
+      else json = body.length > 0 ? (JSON.parse(body) as Record<string, unknown>) : {};
     } catch {
       json = {};
     }
@@ -191,15 +208,21 @@ export class FakeAwsEndpoint {
       response.end(payload);
     };
     const sendError = (error: FakeAwsError) =>
-      send(
-        error.status,
-        { "x-amzn-errortype": error.code },
-        JSON.stringify(
-          json10
-            ? { __type: error.code, message: error.message }
-            : { Type: error.status >= 500 ? "Service" : "User", message: error.message },
-        ),
-      );
+      queryAction !== null
+        ? send(
+            error.status,
+            { "content-type": "text/xml" },
+            `<ErrorResponse><Error><Type>${error.status >= 500 ? "Receiver" : "Sender"}</Type><Code>${error.code}</Code><Message>${error.message}</Message></Error><RequestId>fake</RequestId></ErrorResponse>`,
+          )
+        : send(
+            error.status,
+            { "x-amzn-errortype": error.code },
+            JSON.stringify(
+              json10
+                ? { __type: error.code, message: error.message }
+                : { Type: error.status >= 500 ? "Service" : "User", message: error.message },
+            ),
+          );
     const queued = this.queuedFailures.get(operation);
     if (queued && queued.length > 0) {
       sendError(queued.shift() as FakeAwsError);
