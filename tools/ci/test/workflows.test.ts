@@ -269,3 +269,31 @@ describe("release.yml", () => {
     }
   });
 });
+
+describe("the state lock belongs to applies", () => {
+  const stepsOf = (file: string): Step[] =>
+    Object.values((parse(text(file)) as Workflow).jobs).flatMap((job) => job.steps ?? []);
+
+  it("plans every pull request without taking the lock", () => {
+    const plans = stepsOf(".github/workflows/pull-request.yml").filter((step) =>
+      /terraform plan\b/.test(step.run ?? ""),
+    );
+    expect(plans.length).toBeGreaterThan(0);
+    for (const plan of plans) {
+      expect(plan.run).toContain("-lock=false");
+      expect(plan.run).not.toMatch(/-lock-timeout/);
+    }
+  });
+
+  it("makes every release apply wait 10 minutes for the lock", () => {
+    const deploys = stepsOf(".github/workflows/release.yml").filter((step) =>
+      /cdktf deploy\b/.test(step.run ?? ""),
+    );
+    expect(deploys.map((step) => step.env?.TF_CLI_ARGS_apply)).toEqual(
+      STAGE_NAMES.map(() => "-lock-timeout=10m"),
+    );
+    expect(deploys.map((step) => step.env?.TF_CLI_ARGS_plan)).toEqual(
+      STAGE_NAMES.map(() => "-lock-timeout=10m"),
+    );
+  });
+});
