@@ -48,6 +48,7 @@ describe("npm run synth", () => {
     const stackLines = lines.filter((line) => line.startsWith("synthesized "));
     expect(stackLines.map((line) => line.split(" ")[1])).toEqual([
       "shared",
+      "bootstrap-dev",
       "bootstrap-test",
       "bootstrap-prod",
       "dev",
