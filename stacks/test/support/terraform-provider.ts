@@ -44,7 +44,7 @@ export const PROJECT_DIRECTORY = resolve(dirname(fileURLToPath(import.meta.url))
 /** Where the registry fallback caches the provider unless `TF_PLUGIN_CACHE_DIR` is set. */
 export const PROJECT_PLUGIN_CACHE = join(PROJECT_DIRECTORY, ".cache", "terraform", "plugins");
 
-/** Prefixes whose direct sub-directories may be a mirror root (`/opt/tf-plugins/registry...`). */
+/** Prefixes whose direct sub-directories may be a mirror root (`/opt/<mirror>/registry.terraform.io/...`). */
 export const SYSTEM_PREFIXES: readonly string[] = ["/opt", "/srv", "/usr/local", "/var/lib"];
 
 /** No provider could be found or installed: the message says what was missing and the fixes. */
