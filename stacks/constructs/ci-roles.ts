@@ -2,6 +2,7 @@ import type { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
+import { ciRoleNamePattern, deployRoleName, planRoleName, roleArn } from "../ci-role-names";
 import { LAMBDA_CONCURRENCY_QUOTA } from "../config";
 import {
   GITHUB_OIDC_AUDIENCE,
@@ -55,20 +56,7 @@ export function githubTrustPolicy(accountId: string, subjectClaim: string): stri
   });
 }
 
-/** Names of the CI roles, shared by the constructs and the workflows' `tools/ci/stage-info.ts`. */
-export function planRoleName(resourcePrefix: string): string {
-  return `${resourcePrefix}-ci-plan`;
-}
-export function deployRoleName(resourcePrefix: string): string {
-  return `${resourcePrefix}-ci-deploy`;
-}
-/** Matches every CI role of one stage (and no other stage's: the prefix ends before `-ci-`). */
-export function ciRoleNamePattern(resourcePrefix: string): string {
-  return `${resourcePrefix}-ci-*`;
-}
-export function roleArn(accountId: string, roleName: string): string {
-  return `arn:aws:iam::${accountId}:role/${roleName}`;
-}
+export { ciRoleNamePattern, deployRoleName, planRoleName, roleArn } from "../ci-role-names";
 
 export interface CiRolesProps {
   /** Stage these roles act on; also the `stage` tag a key the deploy role creates must carry. */

@@ -4,6 +4,8 @@
  * concurrency quota can hold the concurrency the stage reserves plus the 100 executions AWS
  * keeps unreserved. Each refusal says what to do; nothing here changes the account.
  */
+
+import { deployRoleName, roleArn } from "../../stacks/ci-role-names";
 import {
   LAMBDA_CONCURRENCY_QUOTA,
   reservedConcurrencyOf,
@@ -49,9 +51,6 @@ export async function credentialsHelp(
   config: StageConfig,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<string> {
-  // Loaded on use: the CI role constructs load the provider bindings (~0.5 s of CPU), which
-  // only a refusal needs, to name the role.
-  const { deployRoleName, roleArn } = await import("../../stacks/constructs/ci-roles");
   const profile = env.AWS_PROFILE?.trim() || `<profile of account ${config.account.id}>`;
   const deployRole = roleArn(config.account.id, deployRoleName(resourceName(config)));
   return [
