@@ -110,7 +110,7 @@ export class StageStack extends TerraformStack {
     this.delivery = new ProgressiveDelivery(this, "delivery", {
       config,
       image,
-      service: { lambda: this.service.lambda, alias },
+      service: { lambda: this.service.lambda, alias, functionUrl },
       alarms: this.alarms,
     });
 

@@ -7,6 +7,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { LambdaAlias } from "@cdktf/provider-aws/lib/lambda-alias";
 import type { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
+import type { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url";
 import { Fn, TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import {
@@ -121,7 +122,12 @@ export interface ProgressiveDeliveryProps {
   /** The image the hooks run from: the service's own image, with another handler. */
   readonly image: ImageSelection;
   /** The service whose `live` alias CodeDeploy shifts, and whose new version the canary alarms watch. */
-  readonly service: { readonly lambda: LambdaFunction; readonly alias: LambdaAlias };
+  readonly service: {
+    readonly lambda: LambdaFunction;
+    readonly alias: LambdaAlias;
+    /** The alias's Function URL: the post-traffic hook smoke-tests it once the traffic shifted. */
+    readonly functionUrl: LambdaFunctionUrl;
+  };
   /**
    * The stage's steady-state alarms (they page people). The post-traffic hook checks them; they
    * are never attached to the deployment group, so an old version's alarm cannot block a hotfix.
@@ -129,7 +135,7 @@ export interface ProgressiveDeliveryProps {
   readonly alarms: { readonly alarms: readonly CloudwatchMetricAlarm[] };
   /** @default 60 (three smoke invocations, each possibly a cold start) */
   readonly preTrafficTimeoutSeconds?: number;
-  /** @default 30 */
+  /** @default 60 (waiting for the URL to serve the new version, then its smoke checks) */
   readonly postTrafficTimeoutSeconds?: number;
 }
 
@@ -294,8 +300,14 @@ export class ProgressiveDelivery extends Construct {
       ...hookProps,
       functionName: names.postTrafficHookName,
       command: [POST_TRAFFIC_COMMAND],
-      timeoutSeconds: props.postTrafficTimeoutSeconds ?? 30,
-      environment: { ALARM_NAMES: Fn.join(",", checkedAlarmNames) },
+      timeoutSeconds: props.postTrafficTimeoutSeconds ?? 60,
+      environment: {
+        ALARM_NAMES: Fn.join(",", checkedAlarmNames),
+        // No cycle: the URL depends on the service and its alias, never on the hooks (the AppSpec
+        // names them at release time). A public URL needs no AWS rights to call.
+        FUNCTION_URL: props.service.functionUrl.functionUrl,
+        FUNCTION_URL_AUTH_TYPE: config.function.url.authType,
+      },
     });
     new IamRolePolicy(this, "post-traffic-hook-policy", {
       name: "check-stage-alarms",
@@ -308,6 +320,19 @@ export class ProgressiveDelivery extends Construct {
           Resource: checkedAlarmNames.map(alarmArn),
         },
         deploymentGroupAccess,
+        {
+          // The target version's VERSION: what the Function URL must report after the shift.
+          Sid: "ReadTargetVersionLabel",
+          Effect: "Allow",
+          Action: "lambda:GetFunctionConfiguration",
+          Resource: `${functionArn}:*`,
+        },
+        {
+          Sid: "ReadAppSpec",
+          Effect: "Allow",
+          Action: "codedeploy:GetApplicationRevision",
+          Resource: applicationArn,
+        },
       ]),
     });
 

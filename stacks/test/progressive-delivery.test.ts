@@ -257,6 +257,40 @@ describe.each(STAGE_NAMES)("progressive delivery in the %s stack", (stage) => {
     }
   });
 
+  it("lets the post-traffic hook read the target version's label and the AppSpec, and nothing more of the function", () => {
+    const { id: account, region } = config.account;
+    const policy = parsePolicy(
+      resourceAt(synthesized, "aws_iam_role_policy", "delivery/post-traffic-hook-policy").policy,
+    );
+
+    expect(policy.Statement.slice(2)).toEqual([
+      expect.objectContaining({
+        Action: "lambda:GetFunctionConfiguration",
+        Resource: `arn:aws:lambda:${region}:${account}:function:${names.functionName}:*`,
+      }),
+      expect.objectContaining({
+        Action: "codedeploy:GetApplicationRevision",
+        Resource: `arn:aws:codedeploy:${region}:${account}:application:${names.applicationName}`,
+      }),
+    ]);
+    expect(JSON.stringify(policy)).not.toContain("lambda:InvokeFunction");
+  });
+
+  it("gives the post-traffic hook the stage's Function URL and its auth type to smoke-test", () => {
+    const hook = resourceAt(
+      synthesized,
+      "aws_lambda_function",
+      "delivery/post-traffic-hook/function",
+    );
+    const { variables } = hook.environment as { variables: Record<string, string> };
+
+    expect(variables.FUNCTION_URL).toBe(
+      referenceTo(synthesized, "aws_lambda_function_url", "service/url", "function_url"),
+    );
+    expect(variables.FUNCTION_URL_AUTH_TYPE).toBe(config.function.url.authType);
+    expect(hook.timeout).toBe(60);
+  });
+
   it("runs the hook failure reporter from the service's image with its own handler and log group", () => {
     const service = resourceAt(synthesized, "aws_lambda_function", "service/function");
     const reporterName = hookFailureReporterName(config);

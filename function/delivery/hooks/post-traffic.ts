@@ -1,6 +1,7 @@
 /**
  * The AfterAllowTraffic check: once the new version takes all the traffic, none of the stage's
- * alarms may be in ALARM because of it.
+ * alarms may be in ALARM because of it, and the stage's Function URL must serve the new version
+ * and pass the smoke checks (url-smoke.ts).
  *
  * An alarm that was already in ALARM before the deployment started is about the old version
  * (the hotfix this deployment may well be): it is logged but does not fail the hook, otherwise a
@@ -56,15 +57,26 @@ export function evaluateAlarms(
   };
 }
 
+/**
+ * The alarm check, then `urlSmoke` (when given): both run, so the hook reports every finding;
+ * it passes only when both pass.
+ */
 export function createPostTrafficCheck(
   ports: PostTrafficPorts,
   alarmNames: readonly string[],
+  urlSmoke?: HookCheck,
 ): HookCheck {
   return async (deploymentId, signal) => {
     const [createdAt, alarms] = await Promise.all([
       ports.deploymentCreatedAt(deploymentId, signal),
       ports.describeAlarms(alarmNames, signal),
     ]);
-    return evaluateAlarms(alarmNames, alarms, createdAt);
+    const alarmOutcome = evaluateAlarms(alarmNames, alarms, createdAt);
+    if (urlSmoke === undefined) return alarmOutcome;
+    const urlOutcome = await urlSmoke(deploymentId, signal);
+    const passed = alarmOutcome.passed && urlOutcome.passed;
+    // The failing check's reasons first: the hook's log leads with why it failed.
+    const outcomes = alarmOutcome.passed ? [urlOutcome, alarmOutcome] : [alarmOutcome, urlOutcome];
+    return { passed, reasons: outcomes.flatMap((outcome) => outcome.reasons) };
   };
 }

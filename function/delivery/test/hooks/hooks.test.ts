@@ -15,6 +15,8 @@ import {
 } from "@agnostic-lambda-core/fake-aws";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { captureProcessOutput } from "../../../test/support/output.js";
+import { awsPreTrafficPorts, createHookClients } from "../../hooks/aws.js";
+import { createUrlSmokeCheck, fetchUrlPorts } from "../../hooks/url-smoke.js";
 import {
   alteredHandler,
   DEPLOYMENT_ID,
@@ -24,11 +26,13 @@ import {
   makeHookContext,
   makeLifecycleHookEvent,
 } from "./support/fake-deployment.js";
+import { FunctionUrlStandIn } from "./support/function-url-stand-in.js";
 
 type HooksModule = typeof import("../../hooks/index.js");
 
 const ALARM_NAMES = ["agnostic-lambda-core-dev-errors", "agnostic-lambda-core-dev-canary-errors"];
 const endpoint = new FakeAwsEndpoint();
+const functionUrl = new FunctionUrlStandIn();
 let hooks: HooksModule;
 let logLines: string[] = [];
 
@@ -36,13 +40,14 @@ beforeAll(async () => {
   const url = await endpoint.start();
   Object.assign(process.env, fakeAwsEnvironment(url), {
     ALARM_NAMES: ALARM_NAMES.join(","),
+    FUNCTION_URL: await functionUrl.start(),
     HOOK_SAFETY_MARGIN_MS: "500",
   });
   hooks = await import("../../hooks/index.js");
 });
 
 afterAll(async () => {
-  await endpoint.stop();
+  await Promise.all([endpoint.stop(), functionUrl.stop()]);
 });
 
 afterEach(() => {
@@ -55,6 +60,8 @@ function captureLogs(): void {
 
 function arrange(options: FakeWorldOptions = {}): FakeDeploymentWorld {
   captureLogs();
+  // By default the URL already serves the target version (8, "v-new") as the real service.
+  functionUrl.serve({ labels: ["v-new"] });
   return new FakeDeploymentWorld(endpoint, options);
 }
 
@@ -295,8 +302,10 @@ describe("postTraffic", () => {
     const result = await hooks.postTraffic(event, makeHookContext());
 
     expect(result.status).toBe("Failed");
+    // The failing alarm check leads; the URL smoke's passing note follows.
     expect(result.reasons).toEqual([
       "alarm agnostic-lambda-core-dev-canary-errors went into ALARM during the deployment",
+      "the Function URL of agnostic-lambda-core-dev serves version 8 (v-new) and passed 4 smoke checks",
     ]);
     expect(world.reported.map((report) => report.status)).toEqual(["Failed"]);
   });
@@ -347,6 +356,133 @@ describe("postTraffic", () => {
     expect(result.status).toBe("Failed");
     expect(result.reasons[0]).toMatch(/the check crashed: AccessDenied: not authorized/);
     expect(world.reported.map((report) => report.status)).toEqual(["Failed"]);
+  });
+
+  const quietAlarms = {
+    deploymentCreatedAt,
+    alarms: ALARM_NAMES.map((name) => ({ name, state: "OK" as const, since: before })),
+  };
+
+  it("reports Succeeded once the Function URL moves from the old version to the new one and passes the smoke checks", async () => {
+    const world = arrange(quietAlarms);
+    functionUrl.serve({ labels: ["v-old", "v-new"] });
+
+    const result = await hooks.postTraffic(event, makeHookContext());
+
+    expect(result.status).toBe("Succeeded");
+    expect(result.reasons[0]).toMatch(
+      /Function URL of agnostic-lambda-core-dev serves version 8 \(v-new\) and passed 4 smoke checks/,
+    );
+    expect(world.reported.map((report) => report.status)).toEqual(["Succeeded"]);
+    // Two looks at /health (old, then new), then the pipeline's and the service's checks.
+    expect(functionUrl.requests).toEqual([
+      "GET /health",
+      "GET /health",
+      "GET /health",
+      "GET /does-not-exist",
+      "POST /",
+      "POST /",
+    ]);
+  });
+
+  it("reports Failed when a smoke check fails at the Function URL, although no alarm fired", async () => {
+    const world = arrange(quietAlarms);
+    functionUrl.serve({
+      labels: ["v-new"],
+      behaviour: alteredHandler((result) =>
+        result.statusCode === 200 && result.body.includes('"result"')
+          ? { ...result, statusCode: 500 }
+          : result,
+      ),
+    });
+
+    const result = await hooks.postTraffic(event, makeHookContext());
+
+    expect(result.status).toBe("Failed");
+    expect(result.reasons[0]).toMatch(/serves version 8 \(v-new\) but failed the smoke checks/);
+    expect(result.reasons.join("\n")).toMatch(
+      /POST \/ greets the smoke user: status 500, expected 200/,
+    );
+    expect(world.reported.map((report) => report.status)).toEqual(["Failed"]);
+  });
+
+  it("reports Failed within the hook's deadline when the Function URL never reports the new version", async () => {
+    const world = arrange(quietAlarms);
+    functionUrl.serve({ labels: ["v-old"] });
+
+    // 2.5 s left and a 0.5 s safety margin: the URL smoke has 2 s, one look and one 2 s wait.
+    const result = await hooks.postTraffic(event, makeHookContext(2500));
+
+    expect(result.status).toBe("Failed");
+    expect(result.reasons).toHaveLength(1);
+    expect(result.reasons[0]).toMatch(
+      /^the check did not finish within \d+ ms \(the hook's time budget\)$/,
+    );
+    expect(functionUrl.requests.length).toBeGreaterThan(0);
+    expect(functionUrl.requests.every((request) => request === "GET /health")).toBe(true);
+    expect(world.reported.map((report) => report.status)).toEqual(["Failed"]);
+  });
+
+  it("gives up after the bounded number of looks when the Function URL keeps serving the old version", async () => {
+    arrange();
+    functionUrl.serve({ labels: ["v-old"] });
+    const check = createUrlSmokeCheck(
+      { ...awsPreTrafficPorts(createHookClients()), ...fetchUrlPorts() },
+      {
+        functionUrl: process.env.FUNCTION_URL as string,
+        smokeChecks: [],
+        maxAttempts: 3,
+        intervalMs: 10,
+      },
+    );
+
+    const outcome = await check(DEPLOYMENT_ID, new AbortController().signal);
+
+    expect(outcome).toEqual({
+      passed: false,
+      reasons: [
+        "the Function URL of agnostic-lambda-core-dev did not report version 8 (v-new) within 3 looks and the hook's time; last: HTTP 200, another version",
+      ],
+    });
+    expect(functionUrl.requests).toEqual(["GET /health", "GET /health", "GET /health"]);
+  });
+
+  it("reports Failed when FUNCTION_URL is not set, instead of crashing at start-up", async () => {
+    const world = arrange(quietAlarms);
+    const saved = process.env.FUNCTION_URL;
+    delete process.env.FUNCTION_URL;
+    vi.resetModules();
+    try {
+      const fresh: HooksModule = await import("../../hooks/index.js");
+
+      const result = await fresh.postTraffic(event, makeHookContext());
+
+      expect(result.status).toBe("Failed");
+      expect(result.reasons[0]).toMatch(/FUNCTION_URL must name the stage's Function URL/);
+      expect(world.reported.map((report) => report.status)).toEqual(["Failed"]);
+    } finally {
+      process.env.FUNCTION_URL = saved;
+    }
+  });
+
+  it("skips the URL smoke, saying so, when the Function URL requires AWS_IAM auth", async () => {
+    const world = arrange(quietAlarms);
+    process.env.FUNCTION_URL_AUTH_TYPE = "AWS_IAM";
+    vi.resetModules();
+    try {
+      const fresh: HooksModule = await import("../../hooks/index.js");
+
+      const result = await fresh.postTraffic(event, makeHookContext());
+
+      expect(result.status).toBe("Succeeded");
+      expect(result.reasons).toContain(
+        "the Function URL requires AWS_IAM auth: the URL smoke did not run",
+      );
+      expect(functionUrl.requests).toEqual([]);
+      expect(world.reported.map((report) => report.status)).toEqual(["Succeeded"]);
+    } finally {
+      delete process.env.FUNCTION_URL_AUTH_TYPE;
+    }
   });
 
   it("reports Failed when ALARM_NAMES is not set, instead of crashing at start-up", async () => {
