@@ -8,7 +8,7 @@ export interface HookSettings {
   readonly safetyMarginMs: number;
   /** The alarms the post-traffic hook checks (`ALARM_NAMES`, comma-separated); pre-traffic has none. */
   readonly alarmNames: readonly string[] | undefined;
-  /** The stage's Function URL the post-traffic hook smoke-tests (`FUNCTION_URL`); pre-traffic has none. */
+  /** The stage's Function URL the post-traffic hook sends the smoke checks to (`FUNCTION_URL`); pre-traffic has none. */
   readonly functionUrl: string | undefined;
   /**
    * The URL's auth type (`FUNCTION_URL_AUTH_TYPE`, default `NONE`). An `AWS_IAM` URL answers an

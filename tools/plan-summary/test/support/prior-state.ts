@@ -103,6 +103,15 @@ function resolveExpression(
   lookup: (address: string, attribute: string) => Json | undefined,
 ): Json | undefined {
   if (typeof value === "string") {
+    // `Fn.join(",", [...])` of references and string literals (e.g. the hook's ALARM_NAMES).
+    const join = /^\$\{join\("([^"]*)", \[(.*)\]\)\}$/.exec(value);
+    if (join) {
+      const items = (join[2] as string).split(", ").map((item) => {
+        const literal = /^"(.*)"$/.exec(item);
+        return literal ? literal[1] : resolveExpression(`\${${item}}`, lookup);
+      });
+      return items.some((item) => typeof item !== "string") ? undefined : items.join(join[1]);
+    }
     const whole = /^\$\{([a-z0-9_]+\.[A-Za-z0-9_-]+)\.([a-z0-9_]+)\}$/.exec(value);
     if (whole) return lookup(whole[1] as string, whole[2] as string);
     let missing = false;
